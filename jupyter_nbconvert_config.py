@@ -1,0 +1,4 @@
+# Read by `jupyter nbconvert` when run from this folder. TensorFlow's C++ start-up lines are
+# written straight to file descriptor 2; keep them out of the stored notebook (see conftest.py).
+c = get_config()  # noqa: F821
+c.ExecutePreprocessor.extra_arguments = ["--IPKernelApp.capture_fd_output=False"]

@@ -1,0 +1,33 @@
+"""Run selected code cells of the tutorial notebook, without executing the whole notebook.
+
+The notebook is the single source of its functions: cells tagged ``setup`` (environment and
+imports) and ``helpers`` (function and class definitions, no training) are executed here, in
+notebook order, into a fresh namespace. Tests and the benchmark use that namespace.
+"""
+
+import json
+import linecache
+from pathlib import Path
+
+NOTEBOOK = Path(__file__).resolve().parent.parent / "mnist_cnn.ipynb"
+
+
+def cell_sources(tags):
+    """Sources of the notebook's code cells that carry any of ``tags``, in order."""
+    cells = json.loads(NOTEBOOK.read_text(encoding="utf-8"))["cells"]
+    return [
+        "".join(cell["source"])
+        for cell in cells
+        if cell["cell_type"] == "code" and set(tags) & set(cell.get("metadata", {}).get("tags", []))
+    ]
+
+
+def load_notebook_code(tags=("setup", "helpers")):
+    """Execute the tagged cells and return their namespace (a dict)."""
+    namespace = {"__name__": "mnist_cnn_notebook"}
+    for index, source in enumerate(cell_sources(tags)):
+        filename = f"<{NOTEBOOK.name}, tagged cell {index}>"
+        # Register the source so that inspect (and so TensorFlow's AutoGraph) can read it back.
+        linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
+        exec(compile(source, filename, "exec"), namespace)
+    return namespace

@@ -1,0 +1,132 @@
+"""Unit tests of the notebook's part-1 functions, run without executing the notebook."""
+
+import socket
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+# --- normalize_image ------------------------------------------------------------------------
+
+def test_normalize_maps_uint8_range_to_float32_unit_interval(nb):
+    image = tf.constant(np.arange(256, dtype=np.uint8).reshape(16, 16, 1))
+    scaled, label = nb["normalize_image"](image, tf.constant(7, tf.int64))
+    assert scaled.dtype == tf.float32
+    assert scaled.shape == (16, 16, 1)
+    assert float(tf.reduce_min(scaled)) == 0.0
+    assert float(tf.reduce_max(scaled)) == 1.0
+    np.testing.assert_allclose(scaled.numpy().ravel(), np.arange(256) / 255, rtol=1e-6)
+    assert int(label) == 7
+
+
+# --- input pipelines ------------------------------------------------------------------------
+
+def _toy_dataset(count=10):
+    images = np.stack([np.full((28, 28, 1), i, np.uint8) for i in range(count)])
+    return tf.data.Dataset.from_tensor_slices((images, np.arange(count, dtype=np.int64)))
+
+
+def test_training_pipeline_batches_normalised_shuffled_and_repeatable(nb):
+    ds = nb["make_training_pipeline"](_toy_dataset(), batch_size=4, seed=1)
+    epoch_1 = [labels.numpy().tolist() for _, labels in ds]
+    epoch_2 = [labels.numpy().tolist() for _, labels in ds]
+    assert [len(batch) for batch in epoch_1] == [4, 4, 2]
+    assert sorted(label for batch in epoch_1 for label in batch) == list(range(10))
+    assert epoch_1 != epoch_2, "each epoch should be reshuffled"
+    again = nb["make_training_pipeline"](_toy_dataset(), batch_size=4, seed=1)
+    assert [labels.numpy().tolist() for _, labels in again] == epoch_1, "same seed, same order"
+    images, _ = next(iter(ds))
+    assert images.dtype == tf.float32 and float(tf.reduce_max(images)) <= 1.0
+
+
+def test_evaluation_pipeline_keeps_order(nb):
+    ds = nb["make_evaluation_pipeline"](_toy_dataset(), batch_size=4)
+    labels = np.concatenate([labels.numpy() for _, labels in ds])
+    assert labels.tolist() == list(range(10))
+
+
+# --- the recipe model -----------------------------------------------------------------------
+
+def test_recipe_model_layers_and_parameter_count(nb):
+    model = nb["build_recipe_model"]()
+    assert [type(layer).__name__ for layer in model.layers] == [
+        "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D", "Conv2D", "MaxPooling2D",
+        "Flatten", "Dense", "Dense", "Dense"]
+    assert [getattr(layer, "filters", getattr(layer, "units", None)) for layer in model.layers] == [
+        32, None, 64, None, 128, None, None, 64, 128, 10]
+    assert model.count_params() == 110_538
+    assert model.input_shape == (None, 28, 28, 1)
+    assert model.output_shape == (None, 10)
+    assert type(model.optimizer).__name__ == "RMSprop"
+    assert type(model.loss).__name__ == "SparseCategoricalCrossentropy"
+
+
+# --- the threshold callback -----------------------------------------------------------------
+
+class _FakeModel:
+    stop_training = False
+
+
+def _callback(nb, threshold=0.96, **kwargs):
+    callback = nb["StopAtAccuracy"](threshold, **kwargs)
+    callback.set_model(_FakeModel())
+    return callback
+
+
+def test_callback_stops_exactly_when_threshold_is_exceeded(nb, capsys):
+    callback = _callback(nb)
+    for epoch, accuracy in enumerate([0.50, 0.9599, 0.96]):
+        callback.on_epoch_end(epoch, {"loss": 0.1, "accuracy": accuracy})
+        assert not callback.model.stop_training, f"stopped at accuracy {accuracy}, not above 0.96"
+    callback.on_epoch_end(3, {"loss": 0.1, "accuracy": 0.9601})
+    assert callback.model.stop_training
+    assert callback.stopped_epoch == 4
+    assert "after epoch 4" in capsys.readouterr().out
+
+
+def test_callback_stops_a_real_fit(nb):
+    inputs = np.zeros((8, 28, 28, 1), np.float32)
+    labels = np.zeros(8, np.int64)
+    model = nb["build_recipe_model"]()
+    callback = nb["StopAtAccuracy"](0.5)
+    history = model.fit(inputs, labels, epochs=5, callbacks=[callback], verbose=0)
+    assert len(history.epoch) == 1 and callback.stopped_epoch == 1
+
+
+def test_callback_names_the_keys_it_found_when_the_metric_is_missing(nb):
+    callback = _callback(nb, monitor="acc")
+    with pytest.raises(ValueError) as error:
+        callback.on_epoch_end(0, {"loss": 0.3, "accuracy": 0.9})
+    message = str(error.value)
+    assert "'acc'" in message and "['accuracy', 'loss']" in message
+
+
+# --- loading without data and without internet ----------------------------------------------
+
+@pytest.fixture
+def no_network(monkeypatch):
+    def refuse(*args, **kwargs):
+        raise AssertionError("the test touched the network")
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+
+
+def _assert_actionable(message, data_dir):
+    assert "MNIST is not in the TFDS data folder" in message
+    assert str(data_dir) in message
+    assert "TFDS_DATA_DIR" in message
+    assert "export TFDS_DATA_DIR=" in message
+    assert "internet" in message
+
+
+def test_offline_error_when_download_is_off(nb, tmp_path, no_network):
+    with pytest.raises(nb["DatasetUnavailableError"]) as error:
+        nb["load_mnist"]("test", data_dir=tmp_path, download=False)
+    _assert_actionable(str(error.value), tmp_path)
+
+
+def test_offline_error_when_the_server_is_unreachable(nb, tmp_path, no_network, monkeypatch):
+    monkeypatch.setitem(nb, "internet_is_reachable", lambda: False)
+    with pytest.raises(nb["DatasetUnavailableError"]) as error:
+        nb["load_mnist"]("test", data_dir=tmp_path)
+    _assert_actionable(str(error.value), tmp_path)
