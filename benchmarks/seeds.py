@@ -10,10 +10,9 @@ over 5 seeds is part of benchmarks/benchmark.py.
 """
 
 import argparse
-import statistics
 import time
 
-from benchmark import BATCH_SIZE, NB, ROOT, load_data, recipe_seed_spread
+from benchmark import BATCH_SIZE, NB, ROOT, load_data, recipe_seed_spread, seed_table
 
 keras, tf, np = NB["keras"], NB["tf"], NB["np"]
 
@@ -47,16 +46,12 @@ def main():
         runs = recipe_seed_spread(train_raw, val_raw, test_raw, args.seeds)
     else:
         runs = [strong_run(seed, train_raw, val_raw, test_raw) for seed in args.seeds]
-    accuracies = [accuracy for *_, accuracy, _ in runs]
+    table, summary = seed_table(runs)
     lines = [f"# Test accuracy of the {args.model} model over seeds", "",
              f"Written by `python benchmarks/seeds.py --model {args.model} --seeds "
              f"{' '.join(map(str, args.seeds))}`: the notebook's code and parameters, each seed from a "
-             "freshly seeded state.", "",
-             "| seed | epochs | training time | test accuracy | test loss |", "| ---: | ---: | ---: | ---: | ---: |"]
-    lines += [f"| {seed} | {epochs} | {seconds:.0f} s | {accuracy:.4f} | {loss:.4f} |"
-              for seed, epochs, seconds, accuracy, loss in runs]
-    lines += ["", f"Mean {statistics.mean(accuracies):.4f}, min {min(accuracies):.4f}, "
-              f"max {max(accuracies):.4f}.", ""]
+             "freshly seeded state.", ""]
+    lines += [*table, "", f"{summary}.", ""]
     report = "\n".join(lines)
     print("\n" + report)
     output = ROOT / "benchmarks" / f"SEEDS-{args.model}.md"
