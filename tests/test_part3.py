@@ -193,14 +193,12 @@ def trained_recipe(nb):
     return model, nb["to_numpy"](test_raw)
 
 
-def ink_on_paper(digit, scale, rng):
-    """An MNIST digit drawn `scale` times larger, dark ink on light noisy paper, off-centre."""
-    large = np.asarray(Image.fromarray(digit.squeeze()).resize((28 * scale, 28 * scale), Image.BICUBIC),
-                       np.float64) / 255
-    margin = rng.integers(5, 40, size=4)
-    ink = np.pad(large, ((margin[0], margin[1]), (margin[2], margin[3])))
-    paper = rng.normal(rng.uniform(180, 250), 3, ink.shape)
-    return np.clip(paper * (1 - 0.9 * ink), 0, 255).astype(np.uint8)
+def random_page(nb, digit, rng):
+    """The notebook's ink_on_paper: the digit 2-8x larger, off-centre on paper of random brightness."""
+    scale = int(rng.integers(2, 9))
+    left, top, right, bottom = rng.integers(5, 40, size=4)
+    canvas = (28 * scale + left + right, 28 * scale + top + bottom)
+    return nb["ink_on_paper"](digit, scale, canvas, (left, top), rng.uniform(180, 250), 3, rng.integers(1000))
 
 
 def test_round_trip_of_test_digits_drawn_as_ink_on_paper(nb, trained_recipe, tmp_path):
@@ -209,7 +207,7 @@ def test_round_trip_of_test_digits_drawn_as_ink_on_paper(nb, trained_recipe, tmp
     chosen = rng.choice(len(test_images), size=300, replace=False)
     correct = 0
     for count, index in enumerate(chosen):
-        page = ink_on_paper(test_images[index], int(rng.integers(2, 9)), rng)
+        page = random_page(nb, test_images[index], rng)
         if count % 10 == 0:  # every tenth through a file
             path = tmp_path / f"digit_{count}.png"
             Image.fromarray(page).save(path)
