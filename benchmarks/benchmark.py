@@ -3,7 +3,7 @@
 Run from the repository root:
 
     python benchmarks/benchmark.py            # full run, about 10 minutes on 2 CPU cores
-    python benchmarks/benchmark.py --quick    # fewer repetitions and seeds, about 4 minutes
+    python benchmarks/benchmark.py --quick    # fewer repetitions, about 4 minutes
 
 It prints a Markdown report and writes the same text to benchmarks/RESULTS.md. The models,
 the input pipeline and the training recipes are the notebook's own code: the cells tagged
@@ -33,14 +33,12 @@ RECIPE_BATCH_SIZE = NB["RECIPE_BATCH_SIZE"]
 
 def parse_args():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--quick", action="store_true", help="fewer repetitions and seeds")
+    parser.add_argument("--quick", action="store_true", help="fewer repetitions")
     parser.add_argument("--repeats", type=int, help="repetitions of each timing (default 3, quick 2)")
-    parser.add_argument("--seeds", type=int, help="recipe seeds for the accuracy spread (default 5, quick 2)")
     parser.add_argument("--skip-strong", action="store_true", help="skip the stronger model's training")
     parser.add_argument("--output", default=str(ROOT / "benchmarks" / "RESULTS.md"), help="Markdown file to write")
     args = parser.parse_args()
     args.repeats = args.repeats or (2 if args.quick else 3)
-    args.seeds = args.seeds or (2 if args.quick else 5)
     return args
 
 
@@ -155,7 +153,7 @@ def flops_per_training_image(model):
     return rows, forward_macs, 2 * forward_macs * 3
 
 
-# --- 3. training runs: accuracy over seeds, time to reach accuracy ----------------------------
+# --- 3. training runs: time to reach accuracy ----------------------------
 
 class TestAccuracyPerEpoch(keras.callbacks.Callback):
     """Record the cumulative training time and the test accuracy after every epoch."""
@@ -171,38 +169,6 @@ class TestAccuracyPerEpoch(keras.callbacks.Callback):
         self.training_seconds += time.perf_counter() - self.epoch_start
         _, accuracy = self.model.evaluate(self.test_ds, verbose=0)
         self.points.append((epoch + 1, self.training_seconds, accuracy))
-
-
-def recipe_seed_spread(train_raw, val_raw, test_raw, seeds):
-    """The notebook's recipe, trained exactly as there, once per seed."""
-    results = []
-    for seed in seeds:
-        keras.utils.set_random_seed(seed)
-        tf.config.experimental.enable_op_determinism()
-        model = NB["build_recipe_model"]()
-        train_ds = NB["make_training_pipeline"](train_raw, RECIPE_BATCH_SIZE, seed)
-        val_ds = NB["make_evaluation_pipeline"](val_raw, BATCH_SIZE)
-        test_ds = NB["make_evaluation_pipeline"](test_raw, BATCH_SIZE)
-        start = time.perf_counter()
-        history = model.fit(train_ds, validation_data=val_ds, epochs=NB["MAX_EPOCHS"], shuffle=False, verbose=0,
-                            callbacks=[NB["StopAtAccuracy"](NB["ACCURACY_THRESHOLD"])])
-        seconds = time.perf_counter() - start
-        loss, accuracy = model.evaluate(test_ds, verbose=0)
-        results.append((seed, len(history.epoch), seconds, accuracy, loss))
-        print(f"  recipe seed {seed}: {len(history.epoch)} epochs, {seconds:.0f} s, test accuracy {accuracy:.4f}",
-              flush=True)
-    return results
-
-
-def seed_table(runs):
-    """Markdown table of (seed, epochs, seconds, accuracy, loss) runs, and a one-line summary."""
-    accuracies = [accuracy for *_, accuracy, _ in runs]
-    table = ["| seed | epochs | training time | test accuracy | test loss |", "| ---: | ---: | ---: | ---: | ---: |"]
-    table += [f"| {seed} | {epochs} | {seconds:.0f} s | {accuracy:.4f} | {loss:.4f} |"
-              for seed, epochs, seconds, accuracy, loss in runs]
-    summary = (f"Mean {statistics.mean(accuracies):.4f}, min {min(accuracies):.4f}, "
-               f"max {max(accuracies):.4f}")
-    return table, summary
 
 
 def time_to_accuracy(name, model, epochs, batch_size, train_raw, test_raw, seed):
@@ -270,7 +236,7 @@ def main():
     started = time.perf_counter()
     cpu = cpu_facts()
     peak, peak_reason = peak_gflops(cpu)
-    train_raw, val_raw, test_raw = load_data()
+    train_raw, _, test_raw = load_data()
     lines = ["# Benchmark results", "",
              "Written by `python benchmarks/benchmark.py" + (" --quick" if args.quick else "") + "`; "
              "every figure below is that run's output. Medians of "
@@ -309,16 +275,6 @@ def main():
               f"- Peak float32: {peak_reason} = **{peak:.0f} GFLOP/s**; the recipe reaches "
               f"{100 * achieved / peak:.0f}% of it (small layers, small batches and "
               "memory-bound pooling keep it far from peak).", ""]
-
-    print("Recipe over seeds...", flush=True)
-    seeds = [NB["SEED"], 1, 2, 3, 4][: args.seeds]
-    table, summary = seed_table(recipe_seed_spread(train_raw, val_raw, test_raw, seeds))
-    lines += ["## The recipe's test accuracy over seeds", "",
-              f"The notebook's recipe, unchanged (stop when training accuracy > {NB['ACCURACY_THRESHOLD']}, "
-              f"at most {NB['MAX_EPOCHS']} epochs), trained once per seed, each from a freshly seeded state. "
-              f"The notebook also uses seed {NB['SEED']} but makes other random draws before it builds its "
-              "model, so its own run is a sixth sample, printed in the notebook.", ""]
-    lines += [*table, "", f"{summary} over {len(seeds)} seeds (the published single run: 0.9807).", ""]
 
     print("Time to accuracy...", flush=True)
     recipe_epochs = 3 if args.quick else 6
