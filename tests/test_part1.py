@@ -1,5 +1,7 @@
 """Unit tests of the notebook's part-1 functions, run without executing the notebook."""
 
+import itertools
+import re
 import socket
 
 import numpy as np
@@ -125,8 +127,108 @@ def test_offline_error_when_download_is_off(nb, tmp_path, no_network):
     _assert_actionable(str(error.value), tmp_path)
 
 
+# --- is the download server reachable? Directly, or through the proxy the environment names ------
+
+class _Connection:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+@pytest.fixture
+def connections(monkeypatch):
+    """Record where internet_is_reachable connects, without touching the network."""
+    for variable in ("HTTPS_PROXY", "https_proxy", "HTTP_PROXY", "http_proxy", "ALL_PROXY", "all_proxy",
+                     "NO_PROXY", "no_proxy"):
+        monkeypatch.delenv(variable, raising=False)
+    calls = []
+
+    def connect(address, timeout=None):
+        calls.append(address)
+        return _Connection()
+
+    monkeypatch.setattr(socket, "create_connection", connect)
+    monkeypatch.setattr(socket.socket, "connect", lambda *args: pytest.fail("opened a raw socket"))
+    return calls
+
+
+def test_reachable_checks_the_download_server_without_a_proxy(nb, connections):
+    assert nb["internet_is_reachable"]() is True
+    assert connections == [("storage.googleapis.com", 443)]
+
+
+@pytest.mark.parametrize("variable, value, expected", [
+    ("HTTPS_PROXY", "http://proxy.example:3128", ("proxy.example", 3128)),
+    ("https_proxy", "proxy.example:8080", ("proxy.example", 8080)),
+    ("ALL_PROXY", "http://proxy.example", ("proxy.example", 80)),
+])
+def test_reachable_asks_the_proxy_that_the_download_would_use(nb, connections, monkeypatch, variable, value,
+                                                               expected):
+    monkeypatch.setenv(variable, value)
+    assert nb["internet_is_reachable"]() is True
+    assert connections == [expected], "behind a proxy the download goes through the proxy, so ask the proxy"
+
+
+def test_reachable_ignores_the_proxy_for_hosts_in_no_proxy(nb, connections, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+    monkeypatch.setenv("NO_PROXY", "localhost,.googleapis.com")
+    assert nb["internet_is_reachable"]() is True
+    assert connections == [("storage.googleapis.com", 443)]
+
+
+def test_unreachable_proxy_means_no_download(nb, connections, monkeypatch):
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.example:3128")
+
+    def refuse(address, timeout=None):
+        raise OSError("connection refused")
+
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    assert nb["internet_is_reachable"]() is False
+
+
 def test_offline_error_when_the_server_is_unreachable(nb, tmp_path, no_network, monkeypatch):
     monkeypatch.setitem(nb, "internet_is_reachable", lambda: False)
     with pytest.raises(nb["DatasetUnavailableError"]) as error:
         nb["load_mnist"]("test", data_dir=tmp_path)
     _assert_actionable(str(error.value), tmp_path)
+
+
+# --- a protobuf too old for TensorFlow Datasets (Colab, 2026) ---------------------------------
+
+def test_protobuf_advice_names_the_one_command(nb):
+    error = Exception("Detected incompatible Protobuf Gencode/Runtime versions when loading "
+                      "tensorflow_metadata/proto/v0/schema.proto: gencode 6.31.1 runtime 5.29.6. Runtime version "
+                      "cannot be older than the linked gencode version.")
+    advice = nb["protobuf_advice"](error)
+    assert "needs protobuf 6.31.1 or newer, but protobuf 5.29.6 is installed" in advice
+    assert advice.endswith("\n    %pip install protobuf==6.31.1"), "%pip installs into the kernel's environment"
+    assert "restart" in advice
+
+
+# --- layer names do not depend on what the session built before -------------------------------
+
+def test_layer_names_are_fixed(nb):
+    for _ in range(2):  # building twice must give the same names
+        recipe = nb["build_recipe_model"]()
+        strong = nb["build_strong_model"](1e-3, 1e-4, 2, 0.3)
+    assert [layer.name for layer in recipe.layers] == [
+        "conv_1", "pool_1", "conv_2", "pool_2", "conv_3", "pool_3", "flatten", "dense_1", "dense_2", "probabilities"]
+    assert strong.layers[0].name == "image"
+    assert not [layer.name for layer in strong.layers if re.search(r"_\d+$", layer.name) and
+                not re.fullmatch(r"(pool|block)_\d+(_\w+)?", layer.name)]
+
+
+# --- the schedule works for any number of epochs -------------------------------------------------
+
+@pytest.mark.parametrize("epochs", [1, 2, 12])
+def test_schedule_warms_up_then_decays_to_zero(nb, epochs):
+    schedule = nb["warmup_cosine_schedule"](10, epochs, 3e-3)
+    rates = [float(schedule(step)) for step in range(10 * epochs + 1)]
+    peak = int(np.argmax(rates))
+    assert peak == min(10, 10 * epochs // 2)
+    assert rates[peak] == pytest.approx(3e-3)
+    assert rates[0] == 0.0 and rates[-1] == pytest.approx(0.0, abs=1e-9)
+    assert all(a <= b for a, b in itertools.pairwise(rates[:peak + 1])), "warm-up only rises"
+    assert all(a >= b for a, b in itertools.pairwise(rates[peak:])), "decay only falls"

@@ -217,3 +217,18 @@ def test_round_trip_of_test_digits_drawn_as_ink_on_paper(nb, trained_recipe, tmp
     direct = np.mean(model.predict(test_images[chosen] / 255, verbose=0).argmax(axis=1) == test_labels[chosen])
     print(f"round trip {accuracy:.3f}, same model on the original 28x28 images {direct:.3f}")
     assert accuracy >= 0.95
+
+
+# --- the sample images part 3 makes ---------------------------------------------------------------
+
+def test_sample_images_are_written_in_their_formats(nb, tmp_path):
+    digit = np.zeros((28, 28, 1), np.uint8)
+    digit[6:22, 12:16] = 255  # a 1
+    samples = nb["make_sample_images"](tmp_path / "samples", digit, 1, seed=0)
+    assert list(samples.values()) == [7, 4, 1, 2]
+    modes = {}
+    for path in samples:
+        with Image.open(path) as image:
+            modes[path.name] = (image.format, image.mode)
+    assert modes == {"drawn_7.png": ("PNG", "RGB"), "drawn_4_transparent.png": ("PNG", "RGBA"),
+                     "test_digit_1_on_paper.jpg": ("JPEG", "L"), "drawn_2_thin_16bit.png": ("PNG", "I;16")}

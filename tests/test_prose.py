@@ -1,0 +1,143 @@
+"""The notebook's markdown and the README state only figures that hold on every machine.
+
+A reader on another processor gets slightly different results from training, so prose may state
+a number only if it cannot change (an invariant, listed below with the reason) or if it is a
+figure of a range that the benchmarks recorded over seeds and numeric settings
+(benchmarks/seeds-*.json). What one run found is printed by code, in lines that begin
+"In this run".
+
+What is checked: every number in markdown cells and in the README's prose, outside code (inline
+code spans and fenced blocks quote code, not results) and outside link targets. Single-digit
+whole numbers are not checked: they name digits ("7 read as 2"), layers and steps, and cannot be
+told apart from counts by their form; review catches those.
+"""
+
+import json
+import math
+import re
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+# Numbers that cannot change between runs or machines, each with the reason.
+INVARIANTS = {
+    # MNIST itself
+    "70,000": "MNIST's images in all", "60,000": "MNIST's training split", "10,000": "MNIST's test split",
+    "54,000": "training images after holding out 10% (VALIDATION_PERCENT's default)",
+    "6,000": "validation images (10% of 60,000)", "28": "MNIST's image side, in pixels",
+    "20": "MNIST's digit box, in pixels", "11": "MNIST's download, in MB", "55": "MNIST in memory, in MB",
+    "255": "the largest uint8 value", "14": "the pixel MNIST centres each digit's mass on",
+    "25": "images shown in a grid (chosen in code)",
+    "7,840": "the baseline's numbers: 10 class means of 784 pixels", "10%": "VALIDATION_PERCENT's default",
+    "82%": "the nearest-class-mean baseline's test accuracy: no training, so the same everywhere",
+    "81%": "the nearest-class-mean baseline's validation accuracy: no training, so the same everywhere",
+    # the models and their settings (parameter defaults, architecture)
+    "110,538": "the recipe's parameter count", "125,354": "the stronger model's parameter count",
+    "32": "the recipe's batch size (Keras's default) and first layer's filters",
+    "128": "the stronger model's batch size and last layer's filters", "12": "STRONG_EPOCHS's default",
+    "0.96": "the recipe's stopping threshold (ACCURACY_THRESHOLD)", "96%": "the same threshold, in percent",
+    "30%": "DROPOUT_RATE's default", "42": "SEED's default",
+    "2.7": "MNIST's typical stroke width, in pixels", "50": "the size limit, in megapixels",
+    "48": "a 48-megapixel phone photo", "16": "16-bit images", "90": "a 90-minute class, or 90% in examples",
+    # the published recipe and other published figures
+    "97%": "the published recipe's training accuracy after two epochs", "0.97": "the same, as a fraction",
+    "98.07%": "the published recipe's test accuracy", "0.9807": "the same, as a fraction",
+    "0.0686": "the published recipe's test loss",
+    "99.1": "simple tutorials' accuracy (published)", "99.25%": "simple tutorials' accuracy (published)",
+    "99%": "the keras.io convnet's claim", "99.6": "well-trained single CNNs (published)",
+    "99.8%": "well-trained single CNNs (published)", "99.7": "deeper models and ensembles (published)",
+    "1%": "LeNet-5's error, 'just under 1%' (published)", "0.95%": "LeNet-5's error (LeCun et al., 1998)",
+    "1998": "LeNet-5's year", "2021": "the label-error study's year", "2026": "the year of Colab's package list",
+    "15": "label errors in MNIST's test set (Northcutt et al., 2021)",
+    # calibration bins and thresholds chosen in code
+    "0.5": "a calibration bin edge", "0.7": "a calibration bin edge", "0.9": "a calibration bin edge",
+    "0.99": "a calibration bin edge", "0.999": "a calibration bin edge", "90%": "a calibration example",
+    "0.55": "an example probability", "98%": "a target the speed benchmark times",
+    # the software this was made with, and the machine kinds
+    "3.11": "the Python version the project is tested with", "3.13": "Colab's Python version",
+    "2.21.0": "the pinned TensorFlow", "3.15.1": "the pinned Keras", "4.9.10": "the pinned TFDS",
+    "2.20.0": "Colab's TensorFlow", "3.13.2": "Colab's Keras", "5.29.6": "Colab's protobuf",
+    "6.31.1": "the protobuf that fixes Colab", "3.0.1": "the MNIST version in TFDS",
+}
+
+
+def recorded_figures():
+    """Every way prose may write a figure of a range the benchmarks recorded."""
+    allowed = set()
+    for path in sorted((ROOT / "benchmarks").glob("seeds-*.json")):
+        summary = json.loads(path.read_text())["summary"]
+        allowed |= {str(value) for value in summary.values() if isinstance(value, int)}  # runs, seeds, counts
+        allowed.add(f"{summary['floor']}")
+        for value in summary.values():
+            if not isinstance(value, dict):
+                continue
+            for end, number in value.items():
+                if isinstance(number, int):
+                    allowed |= {str(number), f"{number:,}"}
+                elif end in ("lowest", "highest"):
+                    allowed |= formats(number, down=end == "lowest")
+    return allowed
+
+
+def formats(value, down):
+    """A recorded value as a fraction or a percentage, rounded, or rounded outwards."""
+    outward = math.floor if down else math.ceil
+    written = {f"{round(value)}", f"{outward(value)}"} if value > 1 else set()  # seconds
+    for decimals in (2, 3, 4):
+        scale = 10 ** decimals
+        written |= {f"{value:.{decimals}f}", f"{outward(value * scale) / scale:.{decimals}f}"}
+    for decimals in (0, 1, 2):
+        scale = 10 ** decimals
+        written |= {f"{100 * value:.{decimals}f}%", f"{outward(100 * value * scale) / scale:.{decimals}f}%"}
+    return written
+
+
+NUMBER = re.compile(r"(?<![\w.,-])\d[\d,]*(?:\.\d+)?%?(?![\w])")
+
+
+def numbers_in(prose):
+    """The numbers in a piece of Markdown, outside code and link targets, single digits left out."""
+    prose = re.sub(r"```.*?```", " ", prose, flags=re.DOTALL)
+    prose = re.sub(r"`[^`\n]*`", " ", prose)
+    prose = re.sub(r"\]\([^)]*\)", "]", prose)
+    prose = re.sub(r"https?://\S+", " ", prose)
+    prose = re.sub(r"(?m)^\s*\d+\. ", " ", prose)  # numbered-list markers
+    found = [match.rstrip(",.") for match in NUMBER.findall(prose)]
+    return [number for number in found if not re.fullmatch(r"\d", number)]
+
+
+def unexplained(prose, allowed):
+    return [number for number in numbers_in(prose) if number not in INVARIANTS and number not in allowed]
+
+
+def markdown_cells():
+    cells = json.loads((ROOT / "mnist_cnn.ipynb").read_text(encoding="utf-8"))["cells"]
+    return [(index, "".join(cell["source"])) for index, cell in enumerate(cells) if cell["cell_type"] == "markdown"]
+
+
+def test_the_check_catches_a_run_specific_number():
+    allowed = recorded_figures()
+    assert unexplained("In this run the recipe makes 187 errors, 43 for the stronger one.", allowed) == ["187", "43"]
+    assert unexplained("It reaches 98.13% on the test set.", allowed) == ["98.13%"]
+    assert unexplained("Digit 7 is read as 2; see `train[:90%]` and [here](https://x.org/a1998).", allowed) == []
+
+
+def test_the_benchmark_records_exist():
+    assert sorted(path.name for path in (ROOT / "benchmarks").glob("seeds-*.json")) == [
+        "seeds-recipe.json", "seeds-strong.json"]
+
+
+def test_markdown_states_only_invariants_and_recorded_ranges():
+    allowed = recorded_figures()
+    problems = {index: unexplained(source, allowed) for index, source in markdown_cells()}
+    problems = {index: numbers for index, numbers in problems.items() if numbers}
+    assert not problems, (
+        f"markdown cells (by index) state numbers that a run can change: {problems}. Print them from code "
+        "(a line beginning 'In this run'), or quote a range from benchmarks/seeds-*.json, or, if a number "
+        "cannot change, add it to INVARIANTS in tests/test_prose.py with the reason.")
+
+
+def test_readme_states_only_invariants_and_recorded_ranges():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    assert not unexplained(readme, recorded_figures()), (
+        f"README.md states numbers that a run can change: {unexplained(readme, recorded_figures())}")
