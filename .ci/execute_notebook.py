@@ -65,6 +65,8 @@ def main():
     if args.expect_fix:
         if stopped is None:
             sys.exit("expected the notebook to stop with a message naming a fix, but it ran to the end")
+        if not found:
+            sys.exit(f"the notebook stopped without an error output: {stopped}")
         index, output = found[0]
         message = output["evalue"]
         print(f"The notebook stopped in code cell {index} with {output['ename']}:\n{message}\n")

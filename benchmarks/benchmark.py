@@ -2,12 +2,13 @@
 
 Run from the repository root:
 
-    python benchmarks/benchmark.py            # full run, about 10 minutes on 2 CPU cores
-    python benchmarks/benchmark.py --quick    # fewer repetitions, about 4 minutes
+    python benchmarks/benchmark.py            # full run
+    python benchmarks/benchmark.py --quick    # fewer repetitions
 
 It prints a Markdown report and writes the same text to benchmarks/RESULTS.md. The models,
 the input pipeline and the training recipes are the notebook's own code: the cells tagged
-``setup`` and ``helpers`` are executed from mnist_cnn.ipynb (see tests/notebook_code.py).
+``setup``, ``parameters`` and ``helpers`` are executed from mnist_cnn.ipynb (see tests/notebook_code.py).
+The spread of accuracy over seeds is measured by benchmarks/seeds.py.
 Every figure is the median of several repetitions unless it says otherwise.
 """
 
@@ -84,9 +85,10 @@ def peak_gflops(cpu):
 # --- data -------------------------------------------------------------------------------------
 
 def load_data():
+    """The notebook's training split (without its validation share) and the test split."""
     keep = 100 - NB["VALIDATION_PERCENT"]
-    (train_raw, val_raw, test_raw), _ = NB["load_mnist"]([f"train[:{keep}%]", f"train[{keep}%:]", "test"])
-    return train_raw, val_raw, test_raw
+    (train_raw, test_raw), _ = NB["load_mnist"]([f"train[:{keep}%]", "test"])
+    return train_raw, test_raw
 
 
 def median_time(function, repeats):
@@ -236,7 +238,7 @@ def main():
     started = time.perf_counter()
     cpu = cpu_facts()
     peak, peak_reason = peak_gflops(cpu)
-    train_raw, _, test_raw = load_data()
+    train_raw, test_raw = load_data()
     lines = ["# Benchmark results", "",
              "Written by `python benchmarks/benchmark.py" + (" --quick" if args.quick else "") + "`; "
              "every figure below is that run's output. Medians of "

@@ -1,7 +1,8 @@
 """How much the notebook's results vary: each model trained over several seeds, each seed under two
 numeric settings. The evidence behind the floors the notebook asserts and the ranges its prose quotes.
 
-Run from the repository root (on 2 CPU cores: about 1 minute per recipe run, 4 per stronger run):
+Run from the repository root (on 2 CPU cores, with evaluation: about 1 minute per recipe run, 4 to 5 per
+stronger run with the default setting and 7 to 8 with the other; about 12 and 55 minutes in all):
 
     python benchmarks/seeds.py --model recipe --seeds 42 1 2 3 4 5
     python benchmarks/seeds.py --model strong --seeds 42 1 2 3 4

@@ -1,8 +1,9 @@
 """Run selected code cells of the tutorial notebook, without executing the whole notebook.
 
 The notebook is the single source of its functions: cells tagged ``setup`` (environment and
-imports) and ``helpers`` (function and class definitions, no training) are executed here, in
-notebook order, into a fresh namespace. Tests and the benchmark use that namespace.
+imports) and ``helpers`` (function and class definitions, no training), and on request
+``parameters`` (the defaults), are executed here, in notebook order, into a fresh namespace.
+Tests and the benchmarks use that namespace.
 """
 
 import json
