@@ -25,7 +25,8 @@ INVARIANTS = {
     "70,000": "MNIST's images in all", "60,000": "MNIST's training split", "10,000": "MNIST's test split",
     "28": "MNIST's image side, in pixels", "20": "MNIST's digit box, in pixels",
     "14": "the pixel MNIST centres each digit's mass on", "11": "MNIST's download, in MB",
-    "55": "MNIST in memory, in MB", "255": "the largest uint8 value", "10%": "VALIDATION_PERCENT's default",
+    "55": "MNIST in memory, in MB", "255": "the largest uint8 value",
+    "65535": "the largest uint16 value", "10%": "VALIDATION_PERCENT's default",
     "82%": "the nearest-class-mean baseline's test accuracy: no training, so the same everywhere",
     "81%": "the nearest-class-mean baseline's validation accuracy: no training, so the same everywhere",
     # the models and their settings (parameter defaults, architecture), and what the code shows
