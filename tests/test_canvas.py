@@ -1,0 +1,147 @@
+"""Unit tests of the drawing canvas's Python half (part 3), without a browser.
+
+The browser half is tested in tests/test_canvas_browser.py. Here the messages the page would send
+are made by hand: a good drawing must get exactly predict_digit's answer on the same pixels, and a
+malformed message a clear message in the widget, never an exception.
+"""
+
+import math
+import sys
+
+import keras
+import numpy as np
+import pytest
+from notebook_code import load_notebook_code
+from PIL import Image, ImageDraw
+
+SIDE = 140  # what the canvas sends
+
+
+@pytest.fixture(scope="module")
+def model():
+    """Any model with the notebook's input and output shapes will do: these tests compare two paths."""
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(),
+                             keras.layers.Dense(10, activation="softmax")])
+
+
+def drawing(strokes=(((0.25, 0.2), (0.75, 0.2), (0.45, 0.85)),), width=9):
+    """A 7 as the canvas draws it: black pen on white, SIDE x SIDE, uint8."""
+    image = Image.new("L", (SIDE, SIDE), 255)
+    pen = ImageDraw.Draw(image)
+    for stroke in strokes:
+        pen.line([(x * SIDE, y * SIDE) for x, y in stroke], fill=0, width=width, joint="curve")
+    return np.asarray(image)
+
+
+def message(pixels=None, **changes):
+    pixels = drawing() if pixels is None else pixels
+    return {"type": "pixels", "width": pixels.shape[1], "height": pixels.shape[0],
+            "data": pixels.ravel().tolist(), "sequence": 3, "view": "v1", **changes}
+
+
+def test_a_drawing_gets_predict_digits_answer_on_the_same_pixels(nb, model, tmp_path):
+    reading = nb["read_canvas"](model, message())
+    expected = nb["predict_digit"](model, drawing())
+    assert reading["status"] == "ok" and reading["sequence"] == 3 and reading["view"] == "v1"
+    assert reading["digit"] == expected.digit
+    assert reading["probabilities"] == expected.probabilities.round(4).tolist()
+    assert math.isclose(reading["probability"], expected.probability)
+    Image.fromarray(drawing()).save(tmp_path / "drawing.png")  # the same pixels as a file
+    from_file = nb["predict_digit"](model, tmp_path / "drawing.png")
+    assert np.array_equal(from_file.probabilities, expected.probabilities)
+
+
+def test_the_reading_shows_what_the_model_sees(nb, model):
+    reading = nb["read_canvas"](model, message())
+    seen = np.array(reading["seen"]).reshape(28, 28)
+    expected = np.round(255 * nb["preprocess_digit_image"](drawing())[..., 0])
+    assert np.array_equal(seen, expected)
+    assert seen.max() > 240 and seen[0].max() == 0, "light ink on black, as the model sees it"
+
+
+def test_a_rectangular_drawing_is_read_too(nb, model):
+    pixels = drawing()[:, 20:120]
+    assert nb["read_canvas"](model, message(pixels))["status"] == "ok"
+
+
+@pytest.mark.parametrize("pixels", [np.full((SIDE, SIDE), 255, np.uint8), np.zeros((SIDE, SIDE), np.uint8)],
+                         ids=["white", "black"])
+def test_an_empty_canvas_gets_a_hint_not_a_prediction(nb, model, pixels):
+    reading = nb["read_canvas"](model, message(pixels))
+    assert reading == {"sequence": 3, "view": "v1", "status": "empty", "message": nb["CANVAS_HINT"]}
+
+
+def test_clear_gets_the_hint(nb, model):
+    reading = nb["read_canvas"](model, {"type": "clear", "sequence": 7, "view": "v2"})
+    assert reading == {"sequence": 7, "view": "v2", "status": "empty", "message": nb["CANVAS_HINT"]}
+
+
+@pytest.mark.parametrize("bad, expected", [
+    (message(data=drawing().ravel().tolist()[:-1]), "needs 19,600 pixel values, got 19,599 values"),
+    (message(data=[]), "needs 19,600 pixel values, got 0 values"),
+    (message(data="0,0,0"), "needs 19,600 pixel values, got str"),
+    (message(data=[None] * SIDE * SIDE), "must all be numbers from 0 to 255 (a NaN or infinity"),
+    (message(data=[float("nan")] * SIDE * SIDE), "must all be numbers from 0 to 255"),
+    (message(data=[float("inf")] * SIDE * SIDE), "must all be numbers from 0 to 255"),
+    (message(data=[300] * SIDE * SIDE), "must all be numbers from 0 to 255"),
+    (message(data=[-1] * SIDE * SIDE), "must all be numbers from 0 to 255"),
+    (message(data=[10 ** 400] * SIDE * SIDE), "must all be numbers from 0 to 255"),
+    (message(data=["0"] * SIDE * SIDE), "must all be numbers"),
+    (message(data=[[0]] * SIDE * SIDE), "must all be numbers"),
+    (message(data=[True] * SIDE * SIDE), "must all be numbers"),
+    (message(width=0), "width must be a whole number from 1 to 1000, got 0"),
+    (message(height=1.5), "height must be a whole number from 1 to 1000, got 1.5"),
+    (message(width=True), "width must be a whole number"),
+    (message(width=100_000, height=100_000), "width must be a whole number from 1 to 1000"),
+    ({"type": "pixels"}, "width must be a whole number from 1 to 1000, got None"),
+    ({"type": "unknown"}, "expected a message of type 'pixels' from the canvas"),
+    ({}, "expected a message of type 'pixels' from the canvas, got {}"),
+    ([1, 2, 3], "expected a message of type 'pixels' from the canvas, got [1, 2, 3]"),
+    ({"type": "x", "data": list(range(10 ** 5))}, "got {'data': [0, 1, 2, 3, 4, 5, ...], 'type': 'x'}"),
+    (message(pixels=np.full((2, 2), 255, np.uint8), data=[0, 255, 255, 255]), "no digit found"),
+], ids=["one-short", "empty", "text", "null", "nan", "infinity", "too-bright", "negative", "too-large-for-a-float",
+        "strings", "nested", "booleans", "zero-width", "fractional-height", "boolean-width", "huge", "no-size",
+        "unknown-type", "empty-message", "not-a-dict", "long-message", "a-dot"])
+def test_a_malformed_message_gets_a_clear_message(nb, model, bad, expected):
+    reading = nb["read_canvas"](model, bad)
+    assert reading["status"] == "error"
+    assert reading["message"].startswith("Cannot read this drawing: ")
+    assert expected in reading["message"]
+
+
+def test_the_widget_answers_each_message_in_its_reading(nb, model):
+    canvas = nb["DigitCanvas"](model)
+    assert canvas.reading["status"] == "empty"
+    canvas._on_canvas_message(canvas, message(), [])
+    assert canvas.reading == nb["read_canvas"](model, message())
+    canvas._on_canvas_message(canvas, {"type": "pixels", "data": None}, [])  # must not raise
+    assert canvas.reading["status"] == "error"
+    canvas._on_canvas_message(canvas, {"type": "clear", "sequence": 9}, [])
+    assert canvas.reading["status"] == "empty" and canvas.reading["sequence"] == 9
+
+
+def test_an_unexpected_failure_is_shown_in_the_widget_not_raised(nb):
+    class Broken:
+        def __call__(self, *args, **kwargs):
+            raise RuntimeError("the model is broken")
+
+    canvas = nb["DigitCanvas"](Broken())
+    canvas._on_canvas_message(canvas, message(), [])
+    assert canvas.reading["status"] == "error"
+    assert canvas.reading["message"] == "The canvas failed: RuntimeError: the model is broken"
+
+
+def test_the_widget_falls_back_to_a_note_and_a_picture(nb, model):
+    data, _ = nb["DigitCanvas"](model)._repr_mimebundle_()
+    assert "application/vnd.jupyter.widget-view+json" in data
+    assert data["text/plain"] == nb["CANVAS_NOTE"]
+    assert nb["CANVAS_NOTE"] in data["text/html"]
+
+
+def test_without_anywidget_the_notebook_says_what_to_install(model, monkeypatch, capsys):
+    monkeypatch.setitem(sys.modules, "anywidget", None)  # as on Colab: `import anywidget` fails
+    namespace = load_notebook_code()
+    assert "DigitCanvas" not in namespace
+    assert namespace["open_digit_canvas"](model) is None
+    assert "%pip install anywidget" in capsys.readouterr().out
