@@ -50,7 +50,8 @@ INVARIANTS = {
     "15": "label errors in MNIST's test set (Northcutt et al., 2021)",
     # thresholds and bin edges chosen in code, and examples
     "0.9": "a calibration bin edge", "0.99": "a calibration bin edge", "0.999": "a calibration bin edge",
-    "90%": "a calibration example", "0.55": "an example probability",
+    "90%": "a calibration example", "0.55": "an example probability", "80%": "a calibration example",
+    "320": "conv_1's parameter count, worked out in a question", "64": "the recipe's second convolution's filters",
     # the Python versions the project is run with
     "3.11": "the Python version the project is tested with", "3.13": "Colab's Python version",
 }
