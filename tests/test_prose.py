@@ -55,11 +55,13 @@ INVARIANTS = {
     "101,770": "the dense baseline's parameter count (784 x 128 + 128 + 128 x 10 + 10)",
     "26": "conv_1's output side: a 3x3 window fits 26 times across 28 pixels",
     "13": "pool_1's output side: 26 halved",
-    "22": "the side of the top-left square of pixels the recipe's last layer depends on (its architecture)", "1,000": "MNIST's test images per digit, roughly",
+    "22": "the side of the top-left square of pixels the recipe's last layer depends on (its architecture)",
+    "1,000": "MNIST's test images per digit, roughly",
     "90": "the length of the class the core path is planned for, in minutes",
     # the introduction's time plan for a class (minutes per part), estimated from each part's words and cells;
     # 20, 15 and 10 are already listed above for other reasons
-    "35": "minutes planned for part 1 in class", "40": "minutes the deep dives add for a reader alone",
+    "35": "minutes planned for part 1 in class", "85": "minutes the class plan adds up to",
+    "40": "minutes the deep dives add for a reader alone",
     # the Python versions the project is run with
     "3.11": "the Python version the project is tested with", "3.13": "Colab's Python version",
 }

@@ -113,7 +113,8 @@ def test_try_it_output_sizes_checks_the_answer(nb, answer, expected):
 
 
 def test_try_it_suspect_label_checks_the_index(nb, monkeypatch):
-    monkeypatch.setattr(nb["plt"], "show", lambda: None)
+    shown = []
+    monkeypatch.setattr(nb["plt"], "show", lambda: shown.append(nb["plt"].gcf()))
     labels = np.array([3, 5, 7])
     sure_five = np.eye(10)[[5, 5, 7]] * 0.95 + 0.005
     namespace = {**nb, "test_labels": labels, "test_images": np.zeros((3, 28, 28), np.uint8),
@@ -121,6 +122,13 @@ def test_try_it_suspect_label_checks_the_index(nb, monkeypatch):
     assert "Your turn" in run_cell("tryit-05", {**namespace, "suspect_index": None})
     assert "Both models read it as 5" in run_cell("tryit-05", {**namespace, "suspect_index": 0})
     assert "Neither model disputes" in run_cell("tryit-05", {**namespace, "suspect_index": 1})
+    sure_six = np.eye(10)[[6, 5, 7]] * 0.95 + 0.005
+    assert "read different digits" in run_cell("tryit-05", {**namespace, "suspect_index": 0,
+                                                            "strong_probabilities": sure_six})
+    unsure = np.full((3, 10), 0.1)
+    assert "One model disputes" in run_cell("tryit-05", {**namespace, "suspect_index": 0,
+                                                         "strong_probabilities": unsure})
+    assert len(shown) == 4  # a figure for each readable index
     for bad in (3, -1, 1.5, "0"):
         with pytest.raises(ValueError, match="suspect_index must be a whole number from 0 to 2"):
             run_cell("tryit-05", {**namespace, "suspect_index": bad})
