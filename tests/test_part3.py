@@ -219,6 +219,37 @@ def test_round_trip_of_test_digits_drawn_as_ink_on_paper(nb, trained_recipe, tmp
     assert accuracy >= 0.95
 
 
+def crop_to_the_ink(page, sides="trbl", level=128):
+    """Crop a dark-on-light page to its ink on the given sides (top, right, bottom, left), as people crop photos."""
+    rows, columns = np.flatnonzero((page < level).any(axis=1)), np.flatnonzero((page < level).any(axis=0))
+    top, bottom = (rows[0] if "t" in sides else 0), (rows[-1] + 1 if "b" in sides else page.shape[0])
+    left, right = (columns[0] if "l" in sides else 0), (columns[-1] + 1 if "r" in sides else page.shape[1])
+    return page[top:bottom, left:right]
+
+
+@pytest.mark.parametrize("sides", ["trbl", "t", "r", "b", "l", "tb"])
+def test_digits_cropped_to_touch_the_edges_are_read(nb, trained_recipe, sides):
+    """The strokes touch one or more edges of the image: each such crop reads as well as the whole page."""
+    model, (test_images, test_labels) = trained_recipe
+    rng = np.random.default_rng(2)
+    chosen = rng.choice(len(test_images), size=150, replace=False)
+    pages = [random_page(nb, test_images[index], rng) for index in chosen]
+    whole = np.mean([nb["predict_digit"](model, page).digit == test_labels[index]
+                     for page, index in zip(pages, chosen)])
+    cropped = np.mean([nb["predict_digit"](model, crop_to_the_ink(page, sides)).digit == test_labels[index]
+                       for page, index in zip(pages, chosen)])
+    print(f"cropped on {sides}: {cropped:.3f}; whole pages: {whole:.3f}")
+    assert cropped >= whole - 0.02 and cropped >= 0.9
+
+
+def test_a_tightly_cropped_1_reads_as_1(nb, trained_recipe):
+    """The case that crashed: dark strokes on white that touch the top and bottom edges."""
+    model, _ = trained_recipe
+    one = np.full((100, 20), 255, np.uint8)
+    one[:, 5:15] = 0
+    assert nb["predict_digit"](model, one).digit == 1
+
+
 # --- the sample images part 3 makes ---------------------------------------------------------------
 
 def test_sample_images_are_written_in_their_formats(nb, tmp_path):
