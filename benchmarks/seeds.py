@@ -53,7 +53,7 @@ def floor_from(accuracies):
 
 # --- one numeric setting, in its own process -------------------------------------------------
 
-def worker(model_name, seeds):
+def worker(model_name, seeds, keep_models=None):
     """Train `model_name` once per seed in this process; print one JSON line per run."""
     sys.path.insert(0, str(ROOT / "tests"))
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -75,6 +75,9 @@ def worker(model_name, seeds):
             run = nb["train_strong"](train_raw, val_ds, seed, nb["BATCH_SIZE"], nb["STRONG_EPOCHS"],
                                      nb["PEAK_LEARNING_RATE"], nb["WEIGHT_DECAY"], nb["MAX_SHIFT_PIXELS"],
                                      nb["DROPOUT_RATE"], verbose=0)
+        if keep_models:  # to measure more on these very models later, without training them again
+            setting = "default" if "TF_ENABLE_ONEDNN_OPTS" not in os.environ else "eigen-avx2"
+            run.model.save(Path(keep_models) / f"{model_name}-seed{seed}-{setting}.keras")
         loss, accuracy = run.model.evaluate(test_ds, verbose=0)
         probabilities = run.model.predict(test_ds, verbose=0)
         predictions = probabilities.argmax(axis=1)
@@ -97,8 +100,10 @@ def worker(model_name, seeds):
 
 # --- all settings: run the workers, summarise, write the record ------------------------------
 
-def run_setting(model_name, seeds, setting):
+def run_setting(model_name, seeds, setting, keep_models=None):
     command = [sys.executable, __file__, "--model", model_name, "--seeds", *map(str, seeds), "--worker"]
+    if keep_models:
+        command += ["--keep-models", str(keep_models)]
     env = {**os.environ, **NUMERIC_SETTINGS[setting]}
     runs = []
     with subprocess.Popen(command, env=env, stdout=subprocess.PIPE, text=True) as process:
@@ -179,12 +184,14 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", choices=sorted(SETTINGS), required=True)
     parser.add_argument("--seeds", type=int, nargs="+")
+    parser.add_argument("--keep-models", metavar="FOLDER",
+                        help="save each trained model there (as <model>-seed<seed>-<setting>.keras)")
     parser.add_argument("--worker", action="store_true", help=argparse.SUPPRESS)
     parser.add_argument("--summarise-only", action="store_true",
                         help="train nothing: derive the summary and the Markdown again from the recorded runs")
     args = parser.parse_args()
     if args.worker:
-        worker(args.model, args.seeds)
+        worker(args.model, args.seeds, args.keep_models)
         return
     if args.summarise_only:
         write(json.loads((ROOT / "benchmarks" / f"seeds-{args.model}.json").read_text()))
@@ -194,7 +201,10 @@ def main():
     if len(args.seeds) * len(NUMERIC_SETTINGS) < 10:
         parser.error("a floor needs at least 10 runs: give at least 5 seeds")
     started = time.perf_counter()
-    runs = [run for setting in NUMERIC_SETTINGS for run in run_setting(args.model, args.seeds, setting)]
+    if args.keep_models:
+        Path(args.keep_models).mkdir(parents=True, exist_ok=True)
+    runs = [run for setting in NUMERIC_SETTINGS
+            for run in run_setting(args.model, args.seeds, setting, args.keep_models)]
     settings = {json.dumps(run.pop("settings"), sort_keys=True) for run in runs}
     assert len(settings) == 1, f"the runs used different parameters: {settings}"
     import keras
