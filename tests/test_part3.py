@@ -263,3 +263,34 @@ def test_sample_images_are_written_in_their_formats(nb, tmp_path):
             modes[path.name] = (image.format, image.mode)
     assert modes == {"drawn_7.png": ("PNG", "RGB"), "drawn_4_transparent.png": ("PNG", "RGBA"),
                      "test_digit_1_on_paper.jpg": ("JPEG", "L"), "drawn_2_thin_16bit.png": ("PNG", "I;16")}
+
+
+# --- the out-of-MNIST check set ---------------------------------------------------------------
+
+def test_check_set_has_its_four_sources_each_with_every_digit(nb):
+    check_set = nb["make_check_set"](drawings_per_digit=2, seed=0)
+    assert list(check_set) == ["scikit-learn's 8x8 scans", "photographed on paper", "scanned", "drawing-app export"]
+    scans, scan_labels = check_set["scikit-learn's 8x8 scans"]
+    assert len(scans) == len(scan_labels) == 1797 and scans[0].shape == (8, 8)
+    assert 0 <= min(scan.min() for scan in scans) and max(scan.max() for scan in scans) == 1
+    modes = {"photographed on paper": "RGB", "scanned": "L", "drawing-app export": "RGBA"}
+    for source, mode in modes.items():
+        images, labels = check_set[source]
+        assert sorted(labels) == sorted(list(range(10)) * 2)
+        assert {image.mode for image in images} == {mode}, source
+
+
+def test_check_set_is_the_same_for_the_same_seed_and_differs_for_another(nb):
+    first, again, other = (nb["make_check_set"](drawings_per_digit=1, seed=seed) for seed in (5, 5, 6))
+    for source in ["photographed on paper", "scanned", "drawing-app export"]:
+        for a, b in zip(first[source][0], again[source][0]):
+            np.testing.assert_array_equal(np.asarray(a), np.asarray(b))
+        assert any(np.asarray(a).shape != np.asarray(c).shape or not np.array_equal(np.asarray(a), np.asarray(c))
+                   for a, c in zip(first[source][0], other[source][0]))
+
+
+def test_every_check_set_image_is_prepared_for_the_model(nb):
+    prepared = nb["prepare_check_set"](nb["make_check_set"](drawings_per_digit=3, seed=1))
+    for source, (images, labels) in prepared.items():
+        assert images.shape == (len(labels), 28, 28, 1) and images.dtype == np.float32, source
+        assert (images.reshape(len(labels), -1).max(axis=1) > 0.5).all(), source
