@@ -314,6 +314,29 @@ def determinism_rates(train_raw, repeats):
             for name, make, steps in [("recipe", recipe_model, 100), ("stronger", strong_model, 25)]}
 
 
+def without_shift_layer(model, jit_compile):
+    """The stronger model without its RandomTranslation layer (which XLA cannot compile; the shift would move into the
+    input pipeline), compiled as the notebook compiles it, with or without XLA."""
+    x = inputs = keras.Input(shape=(28, 28, 1))
+    for layer in model.layers[1:]:
+        x = x if layer.name == "shift" else layer(x)
+    stripped = keras.Model(inputs, x)
+    stripped.compile(optimizer=keras.optimizers.AdamW(NB["PEAK_LEARNING_RATE"], weight_decay=NB["WEIGHT_DECAY"]),
+                     loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"], jit_compile=jit_compile)
+    return stripped
+
+
+def xla_rates(train_raw, repeats):
+    """Only where deterministic ops are off: the stronger model without its shift layer, without and with XLA."""
+    batch = first_batch(train_raw, BATCH_SIZE)
+    rates = {}
+    for jit_compile in (False, True):
+        model = without_shift_layer(strong_model(), jit_compile)
+        assert model.jit_compile == jit_compile, "Keras would not compile this model as asked"
+        rates["XLA" if jit_compile else "no XLA"] = train_step_rate(model, batch, repeats, 25).values
+    return rates
+
+
 def section_determinism(train_raw, repeats):
     """With deterministic ops (this process) and without (a child process: TensorFlow has no public API to switch
     them off again)."""
@@ -324,6 +347,7 @@ def section_determinism(train_raw, repeats):
     if child.returncode or not found:
         raise SystemExit(f"the process without deterministic ops failed:\n{child.stderr[-3000:]}")
     off = json.loads(found[0][6:])
+    xla = json.loads(next(line for line in child.stdout.splitlines() if line.startswith("XLA "))[4:])
     again = determinism_rates(train_raw, repeats)
     lines = ["## What deterministic ops cost", "",
              "The notebook asks TensorFlow for deterministic ops (bit-identical results on every run). Train step "
@@ -335,7 +359,7 @@ def section_determinism(train_raw, repeats):
         lines.append(f"| {name} | {with_.format()} | {without.format()} | "
                      f"{100 * (1 - with_.median / without.median):+.0f}% |")
     lines += ["", "A positive cost means that determinism is slower. Every other section runs with it on.", ""]
-    return lines
+    return lines, xla
 
 
 # --- 7. ways to train the stronger model faster -----------------------------------------------
@@ -351,7 +375,7 @@ def try_rate(make, batch, repeats, steps):
         return None, f"{type(error).__name__}: {str(error).splitlines()[0][:160]}"
 
 
-def section_faster(train_raw, batches, cpu, repeats):
+def section_faster(train_raw, batches, cpu, repeats, xla):
     bf16 = {"avx512_bf16", "amx_bf16"} & set(cpu["isa"])
     candidates = [
         ("notebook: batch 128, no XLA", lambda: strong_model(), batches["stronger"]),
@@ -384,7 +408,14 @@ def section_faster(train_raw, batches, cpu, repeats):
         lines += ["", f"The best option, {best}, runs at {gains[best]:.2f} times the notebook's rate"
                   + (": within a few percent, not worth a change that needs the accuracy measured again."
                      if gains[best] < 1.05 else ".")]
-    lines += ["", "Not tried: " + ("" if bf16 else "mixed precision in bfloat16, since this CPU has no bfloat16 "
+    no_xla, with_xla = Spread(xla["no XLA"]), Spread(xla["XLA"])
+    lines += ["", "XLA measured where Keras allows it: in the second process (deterministic ops off), on the stronger "
+              "model without its shift layer (the shift would move into the input pipeline), train step alone:", "",
+              "| the stronger model without its shift layer, deterministic ops off | training images/s | "
+              "against no XLA |", "| --- | ---: | ---: |",
+              f"| no XLA | {no_xla.format()} | 1.00x |",
+              f"| XLA (`jit_compile=True`) | {with_xla.format()} | {with_xla.median / no_xla.median:.2f}x |", ""]
+    lines += ["Not tried: " + ("" if bf16 else "mixed precision in bfloat16, since this CPU has no bfloat16 "
               "units (neither avx512_bf16 nor amx_bf16), so it would only add conversions; ")
               + "the channels-first data layout, since TensorFlow's CPU kernel for 2-D convolution takes channels "
               "last (NHWC) only.",
@@ -551,6 +582,7 @@ def main():
     (train_raw, val_raw, test_raw), _ = NB["load_mnist"]([f"train[:{keep}%]", f"train[{keep}%:]", "test"])
     if args.determinism_off_worker:
         print("RATES " + json.dumps(determinism_rates(train_raw, args.repeats)), flush=True)
+        print("XLA " + json.dumps(xla_rates(train_raw, args.repeats)), flush=True)
         return
     tf.config.experimental.enable_op_determinism()  # the notebook's setting
     cpu = cpu_facts()
@@ -571,9 +603,10 @@ def main():
     lines += flops_lines + section_throughput(step_rates, work, matmul, cpu)
     lines += section_pipeline(train_raw, step_rates, args.repeats)
     print("Determinism ...", flush=True)
-    lines += section_determinism(train_raw, args.repeats)
+    determinism_lines, xla = section_determinism(train_raw, args.repeats)
+    lines += determinism_lines
     print("Faster training ...", flush=True)
-    lines += section_faster(train_raw, batches, cpu, args.repeats)
+    lines += section_faster(train_raw, batches, cpu, args.repeats, xla)
     print("Time to accuracy ...", flush=True)
     lines += section_time_to_accuracy(train_raw, val_raw, args.quick)
     print("Reading one image ...", flush=True)
