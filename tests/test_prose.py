@@ -47,7 +47,8 @@ INVARIANTS = {
     "99%": "the keras.io convnet's claim", "99.6": "well-trained single CNNs (published)",
     "99.8%": "well-trained single CNNs (published)", "99.7": "deeper models and ensembles (published)",
     "1%": "LeNet-5's error, 'just under 1%' (published)", "0.95%": "LeNet-5's error (LeCun et al., 1998)",
-    "1998": "LeNet-5's year", "2021": "the label-error study's year", "2026": "the year of Colab's package list",
+    "1998": "LeNet-5's year", "2003": "Simard et al.'s elastic distortions' year",
+    "2021": "the label-error study's year", "2026": "the year of Colab's package list",
     "15": "label errors in MNIST's test set (Northcutt et al., 2021)",
     # thresholds and bin edges chosen in code, and examples
     "0.9": "a calibration bin edge", "0.99": "a calibration bin edge", "0.999": "a calibration bin edge",
