@@ -1,0 +1,123 @@
+"""What each of part 2's changes buys: an ablation from the recipe to the stronger model (issue 9).
+
+Every row trains with part 2's schedule (the notebook's epochs, batch size, AdamW with one epoch of warm-up
+and cosine decay to the same peak learning rate), from a freshly seeded state, and adds one change to the
+row above it:
+
+    control            the recipe's network (3 conv/pool stages, two hidden dense layers), no weight decay
+    + wide head        no third pooling and no hidden dense layers: the classifier reads the 5x5 map
+    + batch norm       batch normalisation after each convolution (which then needs no bias)
+    + dropout          dropout before the classifier (the notebook's DROPOUT_RATE)
+    + weight decay     AdamW's weight decay (--weight-decay)
+    + shifts           random shifts of up to MAX_SHIFT_PIXELS pixels
+    + handwriting      the augmentation given by --handwriting (benchmarks/augmentation.py's names)
+
+Each row is measured on MNIST's validation split and on the notebook's out-of-MNIST check set, and timed;
+the test split plays no part. Default numeric setting only; 3 or more seeds per row.
+
+    python benchmarks/ablation.py --seeds 42 1 2            # about 7 rows x 3 seeds x 3 to 5 min
+    python benchmarks/ablation.py --report                  # the table so far
+
+Each run is appended to benchmarks/ablation.json as soon as it ends.
+"""
+
+import argparse
+import json
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from augmentation import augmentation_layers, table, write_report
+from seeds import check_set_key, load_notebook
+
+RECORD = Path(__file__).resolve().parent / "ablation.json"
+ROWS = ["control", "+ wide head", "+ batch norm", "+ dropout", "+ weight decay", "+ shifts", "+ handwriting"]
+
+
+def build(nb, row, schedule, weight_decay, handwriting):
+    """The network of one row: every change up to and including `row`."""
+    layers, keras = nb["layers"], nb["keras"]
+    has = set(ROWS[: ROWS.index(row) + 1])
+    x = inputs = keras.Input(shape=(28, 28, 1), name="image")
+    if "+ handwriting" in has:
+        augment = handwriting + "+shift"
+    else:
+        augment = "shift" if "+ shifts" in has else ""
+    for layer in augmentation_layers(nb, augment) if augment else []:
+        x = layer(x)
+
+    def convolution(x, filters, name, padding="valid"):
+        if "+ batch norm" in has:
+            return nb["conv_block"](x, filters, name, padding)
+        return layers.Conv2D(filters, 3, padding=padding, activation="relu", name=f"{name}_conv")(x)
+
+    x = layers.MaxPooling2D(2, name="pool_1")(convolution(x, 32, "block_1"))
+    x = layers.MaxPooling2D(2, name="pool_2")(convolution(x, 64, "block_2"))
+    if "+ wide head" in has:
+        x = layers.Flatten(name="flatten")(convolution(x, 128, "block_3", padding="same"))
+    else:
+        x = layers.Flatten(name="flatten")(layers.MaxPooling2D(2, name="pool_3")(convolution(x, 128, "block_3")))
+        x = layers.Dense(64, activation="relu", name="dense_1")(x)
+        x = layers.Dense(128, activation="relu", name="dense_2")(x)
+    if "+ dropout" in has:
+        x = layers.Dropout(nb["DROPOUT_RATE"], name="dropout")(x)
+    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    model = keras.Model(inputs, outputs, name="ablation")
+    decay = weight_decay if "+ weight decay" in has else 0.0
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=decay),
+                  loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+    return model
+
+
+def run(nb, row, seed, data, weight_decay, handwriting):
+    nb["keras"].utils.set_random_seed(seed)
+    batch, epochs = nb["BATCH_SIZE"], nb["STRONG_EPOCHS"]
+    train_ds = nb["make_training_pipeline"](data["train_raw"], batch, seed)
+    schedule = nb["warmup_cosine_schedule"](nb["steps_per_epoch"](data["train_raw"], batch), epochs,
+                                            nb["PEAK_LEARNING_RATE"])
+    model = build(nb, row, schedule, weight_decay, handwriting)
+    start = time.perf_counter()
+    history = model.fit(train_ds, validation_data=data["val_ds"], epochs=epochs, shuffle=False, verbose=0)
+    seconds = time.perf_counter() - start
+    outside = nb["check_set_accuracy"](model, data["check_set"])
+    return {"row": row, "seed": seed, "epochs": epochs, "weight_decay": weight_decay, "handwriting": handwriting,
+            "parameters": model.count_params(), "seconds": round(seconds, 1),
+            "val_accuracy": history.history["val_accuracy"][-1],
+            **{check_set_key(source): float(value) for source, value in outside.items()}}
+
+
+def report():
+    runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
+    write_report(RECORD, "What each of part 2's changes buys", table(runs, "row", ROWS))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", nargs="+", type=int, default=[])
+    parser.add_argument("--rows", nargs="+", choices=ROWS, default=ROWS)
+    parser.add_argument("--weight-decay", type=float, default=None, help="default: the notebook's WEIGHT_DECAY")
+    parser.add_argument("--handwriting", default="rotate+zoom+shear+lowres",
+                        help="augmentation for the last row, in benchmarks/augmentation.py's names")
+    parser.add_argument("--report", action="store_true")
+    args = parser.parse_args()
+    if args.seeds and len(args.seeds) < 3 and len(args.rows) == len(ROWS):
+        raise SystemExit("an ablation needs 3 or more seeds per row")
+    if args.seeds:
+        nb = load_notebook()
+        keep = 100 - nb["VALIDATION_PERCENT"]
+        (train_raw, val_raw), _ = nb["load_mnist"]([f"train[:{keep}%]", f"train[{keep}%:]"])
+        data = {"train_raw": train_raw, "val_ds": nb["make_evaluation_pipeline"](val_raw, nb["BATCH_SIZE"]),
+                "check_set": nb["prepare_check_set"](nb["make_check_set"](drawings_per_digit=20, seed=nb["SEED"]))}
+        weight_decay = nb["WEIGHT_DECAY"] if args.weight_decay is None else args.weight_decay
+        for seed in args.seeds:
+            for row in args.rows:
+                result = run(nb, row, seed, data, weight_decay, args.handwriting)
+                print(json.dumps(result), flush=True)
+                runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
+                RECORD.write_text(json.dumps([*runs, result], indent=1) + "\n")
+    report()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,194 @@
+"""Which augmentation helps the stronger model read handwriting from outside MNIST (issue 9's search).
+
+Trains the notebook's stronger model (its `train_strong` settings: epochs, batch, schedule, weight decay,
+dropout, seed) with the notebook's 2-pixel shift replaced by other augmentations, and measures each
+variant on MNIST's validation split and on the notebook's out-of-MNIST check set (`make_check_set`),
+never on the test split: this is where the augmentation is chosen. Default numeric setting only.
+
+    python benchmarks/augmentation.py --variants shift rotate-zoom --seeds 42      # about 4 to 6 min a run
+    python benchmarks/augmentation.py --report                                      # the table so far
+
+Each run is appended to benchmarks/augmentation.json as soon as it ends, so a long search can be stopped.
+"""
+
+import argparse
+import json
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from seeds import check_set_key, check_set_label, cpu_model, load_notebook
+
+RECORD = Path(__file__).resolve().parent / "augmentation.json"
+
+
+def augmentation_layers(nb, variant):
+    """The layers that replace the notebook's `shift` layer, for one variant name ("+"-joined parts)."""
+    layers, keras, tf = nb["layers"], nb["keras"], nb["tf"]
+    constant = {"fill_mode": "constant", "fill_value": 0.0}
+
+    class RandomLowResolution(layers.Layer):
+        """Each image, with probability `rate`, shrunk to s x s pixels (area average) and enlarged back."""
+
+        def __init__(self, rate, smallest, largest, **kwargs):
+            super().__init__(**kwargs)
+            self.rate, self.smallest, self.largest = rate, smallest, largest
+            self.seed_generator = keras.random.SeedGenerator()
+
+        def call(self, images, training=None):
+            if not training:
+                return images
+            size = keras.random.randint((), self.smallest, self.largest + 1, seed=self.seed_generator)
+            small = tf.image.resize(images, tf.stack([size, size]), method="area")
+            low = tf.image.resize(small, (28, 28), method="bilinear")
+            chosen = keras.random.uniform((tf.shape(images)[0], 1, 1, 1), seed=self.seed_generator) < self.rate
+            return tf.where(chosen, low, images)
+
+    class RandomStrokeWidth(layers.Layer):
+        """Each image, with probability `rate`, its strokes thickened or thinned by a random share of one pixel."""
+
+        def __init__(self, rate, **kwargs):
+            super().__init__(**kwargs)
+            self.rate = rate
+            self.seed_generator = keras.random.SeedGenerator()
+
+        def call(self, images, training=None):
+            if not training:
+                return images
+            thick = tf.nn.max_pool2d(images, 3, 1, "SAME")
+            thin = -tf.nn.max_pool2d(-images, 2, 1, "SAME")
+            amount = keras.random.uniform((tf.shape(images)[0], 1, 1, 1), -1.0, 1.0, seed=self.seed_generator)
+            chosen = keras.random.uniform((tf.shape(images)[0], 1, 1, 1), seed=self.seed_generator) < self.rate
+            amount = tf.where(chosen, amount, 0.0)
+            return images + tf.maximum(amount, 0.0) * (thick - images) + tf.maximum(-amount, 0.0) * (thin - images)
+
+    parts = {  # name: (layer maker, default strength); "name=strength" in a variant overrides the default
+        "shift": (lambda pixels: layers.RandomTranslation(pixels / 28, pixels / 28, interpolation="nearest",
+                                                           **constant), nb["MAX_SHIFT_PIXELS"]),
+        "rotate": (lambda degrees: layers.RandomRotation(degrees / 360, **constant), 12),
+        "zoom": (lambda share: layers.RandomZoom((-share, share), (-share, share), **constant), 0.15),
+        "shear": (lambda share: layers.RandomShear(share, 0.0, **constant), 0.2),
+        "elastic": (lambda scale: layers.RandomElasticTransform(factor=1.0, scale=scale, value_range=(0, 1),
+                                                                **constant), 0.5),
+        "lowres": (lambda rate: RandomLowResolution(rate, 8, 16), 0.3),
+        "stroke": (lambda rate: RandomStrokeWidth(rate), 0.5),
+        "blur": (lambda factor: layers.RandomGaussianBlur(factor=factor, kernel_size=3, sigma=1.0,
+                                                          value_range=(0, 1)), 0.5),
+    }
+    # Geometric layers first, the shift last (as the notebook's is the first layer), then what changes the ink.
+    order = ["rotate", "zoom", "shear", "elastic", "shift", "stroke", "lowres", "blur"]
+    strengths = {}
+    for part in variant.split("+"):
+        name, _, strength = part.partition("=")
+        if name not in parts:
+            raise SystemExit(f"unknown augmentation {name!r}; choose from {order}")
+        strengths[name] = float(strength) if strength else parts[name][1]
+    return [parts[name][0](strengths[name]) for name in order if name in strengths]
+
+
+def build_model(nb, variant, schedule, weight_decay):
+    """The notebook's `build_strong_model`, with its shift layer replaced by the variant's layers."""
+    layers, keras = nb["layers"], nb["keras"]
+    inputs = keras.Input(shape=(28, 28, 1), name="image")
+    x = inputs
+    for layer in augmentation_layers(nb, variant):
+        x = layer(x)
+    x = layers.MaxPooling2D(2, name="pool_1")(nb["conv_block"](x, 32, "block_1"))
+    x = layers.MaxPooling2D(2, name="pool_2")(nb["conv_block"](x, 64, "block_2"))
+    x = nb["conv_block"](x, 128, "block_3", padding="same")
+    x = layers.Dropout(nb["DROPOUT_RATE"], name="dropout")(layers.Flatten(name="flatten")(x))
+    outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
+    model = keras.Model(inputs, outputs, name="strong_cnn")
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=weight_decay),
+                  loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+    return model
+
+
+def run(nb, variant, seed, train_raw, val_ds, check_set, weight_decay, epochs):
+    nb["keras"].utils.set_random_seed(seed)
+    batch = nb["BATCH_SIZE"]
+    train_ds = nb["make_training_pipeline"](train_raw, batch, seed)
+    schedule = nb["warmup_cosine_schedule"](nb["steps_per_epoch"](train_raw, batch), epochs, nb["PEAK_LEARNING_RATE"])
+    model = build_model(nb, variant, schedule, weight_decay)
+    start = time.perf_counter()
+    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, shuffle=False, verbose=0)
+    seconds = time.perf_counter() - start
+    outside = nb["check_set_accuracy"](model, check_set)
+    label = variant + (f" wd={weight_decay:g}" if weight_decay != nb["WEIGHT_DECAY"] else "") + (
+        f" epochs={epochs}" if epochs != nb["STRONG_EPOCHS"] else "")
+    return {"variant": label, "seed": seed, "weight_decay": weight_decay, "epochs": epochs,
+            "seconds": round(seconds, 1),
+            "final_train_accuracy": history.history["accuracy"][-1],
+            "val_accuracy": history.history["val_accuracy"][-1],
+            **{check_set_key(source): float(value) for source, value in outside.items()}}
+
+
+def table(runs, group_key, groups):
+    """Markdown lines: per group, the mean (with the range over runs) of validation accuracy, each part of
+    the check set, and training seconds."""
+    check_keys = sorted({key for run in runs for key in run if key.startswith("check_set_")},
+                        key=lambda key: (not key.endswith("check_set_all"), key))
+    keys = ["val_accuracy", *check_keys, "seconds"]
+    names = {"val_accuracy": "MNIST validation", "seconds": "training s"}
+    lines = [f"| {group_key} | runs | " + " | ".join(names.get(k) or check_set_label(k) for k in keys) + " |",
+             "| --- | ---: |" + " ---: |" * len(keys)]
+    for group in groups:
+        mine = [run for run in runs if run[group_key] == group]
+        if not mine:
+            continue
+        cells = []
+        for key in keys:
+            values = [run[key] for run in mine]
+            form = "{:.0f}" if key == "seconds" else "{:.4f}"
+            cells.append(form.format(statistics.mean(values)) + (
+                f" ({form.format(min(values))} to {form.format(max(values))})" if len(values) > 1 else ""))
+        lines.append(f"| {group} | {len(mine)} | " + " | ".join(cells) + " |")
+    return lines
+
+
+def write_report(record, title, lines):
+    """Print the table and write it, under a title and this script's docstring, beside the JSON record."""
+    module = sys.modules["__main__"]
+    text = "\n".join([f"# {title}", "", module.__doc__.strip().split("\n\n")[0], "",
+                      f"Runs recorded in `{record.name}`; machine of the last run: {cpu_model()}, "
+                      f"{os.cpu_count()} CPUs. Mean over runs, with the range in brackets.", "", *lines]) + "\n"
+    record.with_name(record.stem.upper() + ".md").write_text(text)
+    print("\n".join(lines))
+
+
+def report():
+    runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
+    write_report(RECORD, "Augmentations for handwriting from outside MNIST",
+                 table(runs, "variant", dict.fromkeys(run["variant"] for run in runs)))
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--variants", nargs="+", default=[])
+    parser.add_argument("--seeds", nargs="+", type=int, default=[42])
+    parser.add_argument("--weight-decay", type=float, help="AdamW's weight decay (default: the notebook's)")
+    parser.add_argument("--epochs", type=int, help="epochs of the schedule (default: the notebook's)")
+    parser.add_argument("--report", action="store_true")
+    args = parser.parse_args()
+    if args.variants:
+        nb = load_notebook()
+        keep = 100 - nb["VALIDATION_PERCENT"]
+        (train_raw, val_raw), _ = nb["load_mnist"]([f"train[:{keep}%]", f"train[{keep}%:]"])
+        val_ds = nb["make_evaluation_pipeline"](val_raw, nb["BATCH_SIZE"])
+        check_set = nb["prepare_check_set"](nb["make_check_set"](drawings_per_digit=20, seed=nb["SEED"]))
+        for seed in args.seeds:
+            for variant in args.variants:
+                weight_decay = nb["WEIGHT_DECAY"] if args.weight_decay is None else args.weight_decay
+                epochs = args.epochs or nb["STRONG_EPOCHS"]
+                result = run(nb, variant, seed, train_raw, val_ds, check_set, weight_decay, epochs)
+                print(json.dumps(result), flush=True)
+                runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
+                RECORD.write_text(json.dumps([*runs, result], indent=1) + "\n")
+    report()
+
+
+if __name__ == "__main__":
+    main()
