@@ -24,12 +24,12 @@ Each run is appended to benchmarks/ablation.json as soon as it ends.
 import argparse
 import json
 import sys
-import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from augmentation import augmentation_layers, table, write_report
-from seeds import check_set_key, load_notebook
+from augmentation import append_run, augmentation_layers, table, train_and_measure, training_data, write_report
+from seeds import load_notebook
 
 RECORD = Path(__file__).resolve().parent / "ablation.json"
 ROWS = ["control", "+ wide head", "+ batch norm", "+ dropout", "+ weight decay", "+ shifts", "+ handwriting"]
@@ -70,23 +70,6 @@ def build(nb, row, schedule, weight_decay, handwriting):
     return model
 
 
-def run(nb, row, seed, data, weight_decay, handwriting):
-    nb["keras"].utils.set_random_seed(seed)
-    batch, epochs = nb["BATCH_SIZE"], nb["STRONG_EPOCHS"]
-    train_ds = nb["make_training_pipeline"](data["train_raw"], batch, seed)
-    schedule = nb["warmup_cosine_schedule"](nb["steps_per_epoch"](data["train_raw"], batch), epochs,
-                                            nb["PEAK_LEARNING_RATE"])
-    model = build(nb, row, schedule, weight_decay, handwriting)
-    start = time.perf_counter()
-    history = model.fit(train_ds, validation_data=data["val_ds"], epochs=epochs, shuffle=False, verbose=0)
-    seconds = time.perf_counter() - start
-    outside = nb["check_set_accuracy"](model, data["check_set"])
-    return {"row": row, "seed": seed, "epochs": epochs, "weight_decay": weight_decay, "handwriting": handwriting,
-            "parameters": model.count_params(), "seconds": round(seconds, 1),
-            "val_accuracy": history.history["val_accuracy"][-1],
-            **{check_set_key(source): float(value) for source, value in outside.items()}}
-
-
 def report():
     runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
     write_report(RECORD, "What each of part 2's changes buys", table(runs, "row", ROWS))
@@ -105,17 +88,14 @@ def main():
         raise SystemExit("an ablation needs 3 or more seeds per row")
     if args.seeds:
         nb = load_notebook()
-        keep = 100 - nb["VALIDATION_PERCENT"]
-        (train_raw, val_raw), _ = nb["load_mnist"]([f"train[:{keep}%]", f"train[{keep}%:]"])
-        data = {"train_raw": train_raw, "val_ds": nb["make_evaluation_pipeline"](val_raw, nb["BATCH_SIZE"]),
-                "check_set": nb["prepare_check_set"](nb["make_check_set"](drawings_per_digit=20, seed=nb["SEED"]))}
+        data = training_data(nb)
         weight_decay = nb["WEIGHT_DECAY"] if args.weight_decay is None else args.weight_decay
         for seed in args.seeds:
             for row in args.rows:
-                result = run(nb, row, seed, data, weight_decay, args.handwriting)
-                print(json.dumps(result), flush=True)
-                runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
-                RECORD.write_text(json.dumps([*runs, result], indent=1) + "\n")
+                model_maker = partial(build, nb, row, weight_decay=weight_decay, handwriting=args.handwriting)
+                result = train_and_measure(nb, model_maker, seed, data, nb["STRONG_EPOCHS"])
+                append_run(RECORD, {"row": row, "weight_decay": weight_decay, "handwriting": args.handwriting,
+                                    **result})
     report()
 
 

@@ -17,6 +17,7 @@ import os
 import statistics
 import sys
 import time
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -107,23 +108,37 @@ def build_model(nb, variant, schedule, weight_decay):
     return model
 
 
-def run(nb, variant, seed, train_raw, val_ds, check_set, weight_decay, epochs):
+def training_data(nb):
+    """The notebook's training and validation splits, and its out-of-MNIST check set, prepared."""
+    keep = 100 - nb["VALIDATION_PERCENT"]
+    (train_raw, val_raw), _ = nb["load_mnist"]([f"train[:{keep}%]", f"train[{keep}%:]"])
+    return {"train_raw": train_raw, "val_ds": nb["make_evaluation_pipeline"](val_raw, nb["BATCH_SIZE"]),
+            "check_set": nb["prepare_check_set"](nb["make_check_set"](drawings_per_digit=20, seed=nb["SEED"]))}
+
+
+def train_and_measure(nb, make_model, seed, data, epochs):
+    """Train make_model(schedule) with part 2's schedule from a freshly seeded state; validation, check set, time."""
     nb["keras"].utils.set_random_seed(seed)
     batch = nb["BATCH_SIZE"]
-    train_ds = nb["make_training_pipeline"](train_raw, batch, seed)
-    schedule = nb["warmup_cosine_schedule"](nb["steps_per_epoch"](train_raw, batch), epochs, nb["PEAK_LEARNING_RATE"])
-    model = build_model(nb, variant, schedule, weight_decay)
+    train_ds = nb["make_training_pipeline"](data["train_raw"], batch, seed)
+    schedule = nb["warmup_cosine_schedule"](nb["steps_per_epoch"](data["train_raw"], batch), epochs,
+                                            nb["PEAK_LEARNING_RATE"])
+    model = make_model(schedule)
     start = time.perf_counter()
-    history = model.fit(train_ds, validation_data=val_ds, epochs=epochs, shuffle=False, verbose=0)
+    history = model.fit(train_ds, validation_data=data["val_ds"], epochs=epochs, shuffle=False, verbose=0)
     seconds = time.perf_counter() - start
-    outside = nb["check_set_accuracy"](model, check_set)
-    label = variant + (f" wd={weight_decay:g}" if weight_decay != nb["WEIGHT_DECAY"] else "") + (
-        f" epochs={epochs}" if epochs != nb["STRONG_EPOCHS"] else "")
-    return {"variant": label, "seed": seed, "weight_decay": weight_decay, "epochs": epochs,
-            "seconds": round(seconds, 1),
+    outside = nb["check_set_accuracy"](model, data["check_set"])
+    return {"seed": seed, "epochs": epochs, "parameters": model.count_params(), "seconds": round(seconds, 1),
             "final_train_accuracy": history.history["accuracy"][-1],
             "val_accuracy": history.history["val_accuracy"][-1],
             **{check_set_key(source): float(value) for source, value in outside.items()}}
+
+
+def append_run(record, result):
+    """Add one run to the JSON record at once, so that a long search can be stopped without losing runs."""
+    print(json.dumps(result), flush=True)
+    runs = json.loads(record.read_text()) if record.exists() else []
+    record.write_text(json.dumps([*runs, result], indent=1) + "\n")
 
 
 def table(runs, group_key, groups):
@@ -175,18 +190,16 @@ def main():
     args = parser.parse_args()
     if args.variants:
         nb = load_notebook()
-        keep = 100 - nb["VALIDATION_PERCENT"]
-        (train_raw, val_raw), _ = nb["load_mnist"]([f"train[:{keep}%]", f"train[{keep}%:]"])
-        val_ds = nb["make_evaluation_pipeline"](val_raw, nb["BATCH_SIZE"])
-        check_set = nb["prepare_check_set"](nb["make_check_set"](drawings_per_digit=20, seed=nb["SEED"]))
+        data = training_data(nb)
+        weight_decay = nb["WEIGHT_DECAY"] if args.weight_decay is None else args.weight_decay
+        epochs = args.epochs or nb["STRONG_EPOCHS"]
         for seed in args.seeds:
             for variant in args.variants:
-                weight_decay = nb["WEIGHT_DECAY"] if args.weight_decay is None else args.weight_decay
-                epochs = args.epochs or nb["STRONG_EPOCHS"]
-                result = run(nb, variant, seed, train_raw, val_ds, check_set, weight_decay, epochs)
-                print(json.dumps(result), flush=True)
-                runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
-                RECORD.write_text(json.dumps([*runs, result], indent=1) + "\n")
+                label = variant + (f" wd={weight_decay:g}" if weight_decay != nb["WEIGHT_DECAY"] else "") + (
+                    f" epochs={epochs}" if epochs != nb["STRONG_EPOCHS"] else "")
+                result = train_and_measure(nb, partial(build_model, nb, variant, weight_decay=weight_decay), seed, data,
+                                           epochs)
+                append_run(RECORD, {"variant": label, "weight_decay": weight_decay, **result})
     report()
 
 
