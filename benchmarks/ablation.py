@@ -35,15 +35,25 @@ RECORD = Path(__file__).resolve().parent / "ablation.json"
 ROWS = ["control", "+ wide head", "+ batch norm", "+ dropout", "+ weight decay", "+ shifts", "+ handwriting"]
 
 
+def row_settings(row, weight_decay, handwriting):
+    """What one row trains with: the weight decay and the augmentation (augmentation.py's names) it has reached."""
+    has = set(ROWS[: ROWS.index(row) + 1])
+    augment = ""
+    if "+ handwriting" in has:
+        has_shift = "shift" in [part.partition("=")[0] for part in handwriting.split("+")]
+        augment = handwriting if has_shift else handwriting + "+shift"
+    elif "+ shifts" in has:
+        augment = "shift"
+    return {"weight_decay": weight_decay if "+ weight decay" in has else 0.0, "augmentation": augment}
+
+
 def build(nb, row, schedule, weight_decay, handwriting):
     """The network of one row: every change up to and including `row`."""
     layers, keras = nb["layers"], nb["keras"]
     has = set(ROWS[: ROWS.index(row) + 1])
+    settings = row_settings(row, weight_decay, handwriting)
     x = inputs = keras.Input(shape=(28, 28, 1), name="image")
-    if "+ handwriting" in has:
-        augment = handwriting + "+shift"
-    else:
-        augment = "shift" if "+ shifts" in has else ""
+    augment = settings["augmentation"]
     for layer in augmentation_layers(nb, augment) if augment else []:
         x = layer(x)
 
@@ -64,15 +74,15 @@ def build(nb, row, schedule, weight_decay, handwriting):
         x = layers.Dropout(nb["DROPOUT_RATE"], name="dropout")(x)
     outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
     model = keras.Model(inputs, outputs, name="ablation")
-    decay = weight_decay if "+ weight decay" in has else 0.0
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=decay),
+    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=settings["weight_decay"]),
                   loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
     return model
 
 
 def report():
     runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
-    write_report(RECORD, "What each of part 2's changes buys", table(runs, "row", ROWS))
+    rows = sorted(dict.fromkeys(run["row"] for run in runs), key=lambda row: ROWS.index(row.split(" (")[0]))
+    write_report(RECORD, "What each of part 2's changes buys", __doc__, table(runs, "row", rows))
 
 
 def main():
@@ -94,8 +104,13 @@ def main():
             for row in args.rows:
                 model_maker = partial(build, nb, row, weight_decay=weight_decay, handwriting=args.handwriting)
                 result = train_and_measure(nb, model_maker, seed, data, nb["STRONG_EPOCHS"])
-                append_run(RECORD, {"row": row, "weight_decay": weight_decay, "handwriting": args.handwriting,
-                                    **result})
+                settings = row_settings(row, weight_decay, args.handwriting)
+                label = row
+                if settings["weight_decay"] not in (0.0, nb["WEIGHT_DECAY"]):
+                    label += f" (weight decay {settings['weight_decay']:g})"
+                if row == "+ handwriting":
+                    label += f" ({settings['augmentation']})"
+                append_run(RECORD, {"row": label, **settings, **result})
     report()
 
 

@@ -32,7 +32,8 @@ def augmentation_layers(nb, variant):
     constant = {"fill_mode": "constant", "fill_value": 0.0}
 
     class RandomLowResolution(layers.Layer):
-        """Each image, with probability `rate`, shrunk to s x s pixels (area average) and enlarged back."""
+        """Each image, with probability `rate`, shrunk to s x s pixels (area average) and enlarged back to 28 x 28
+        (bilinear); s is drawn once per batch, from `smallest` to `largest`."""
 
         def __init__(self, rate, smallest, largest, **kwargs):
             super().__init__(**kwargs)
@@ -49,7 +50,8 @@ def augmentation_layers(nb, variant):
             return tf.where(chosen, low, images)
 
     class RandomStrokeWidth(layers.Layer):
-        """Each image, with probability `rate`, its strokes thickened or thinned by a random share of one pixel."""
+        """Each image, with probability `rate`, blended by a random share towards a 3x3 maximum filter (strokes a
+        pixel wider on every side) or a 2x2 minimum filter (a pixel narrower at their right and bottom edges)."""
 
         def __init__(self, rate, **kwargs):
             super().__init__(**kwargs)
@@ -66,7 +68,9 @@ def augmentation_layers(nb, variant):
             amount = tf.where(chosen, amount, 0.0)
             return images + tf.maximum(amount, 0.0) * (thick - images) + tf.maximum(-amount, 0.0) * (thin - images)
 
-    parts = {  # name: (layer maker, default strength); "name=strength" in a variant overrides the default
+    # name: (layer maker, default strength); "name=strength" in a variant overrides the default. Keras's blur and
+    # elastic layers read their factor as the largest of a random strength (and blur's sigma is drawn per batch).
+    parts = {
         "shift": (lambda pixels: layers.RandomTranslation(pixels / 28, pixels / 28, interpolation="nearest",
                                                            **constant), nb["MAX_SHIFT_PIXELS"]),
         "rotate": (lambda degrees: layers.RandomRotation(degrees / 360, **constant), 12),
@@ -164,19 +168,18 @@ def table(runs, group_key, groups):
     return lines
 
 
-def write_report(record, title, lines):
-    """Print the table and write it, under a title and this script's docstring, beside the JSON record."""
-    module = sys.modules["__main__"]
-    text = "\n".join([f"# {title}", "", module.__doc__.strip().split("\n\n")[0], "",
-                      f"Runs recorded in `{record.name}`; machine of the last run: {cpu_model()}, "
-                      f"{os.cpu_count()} CPUs. Mean over runs, with the range in brackets.", "", *lines]) + "\n"
+def write_report(record, title, doc, lines):
+    """Print the table and write it, under a title and the first paragraph of `doc`, beside the JSON record."""
+    text = "\n".join([f"# {title}", "", doc.strip().split("\n\n")[0], "",
+                      f"Runs recorded in `{record.name}`; this report was written on {cpu_model()}, "
+                      f"{os.cpu_count()} CPUs. Mean over runs, with the range in parentheses.", "", *lines]) + "\n"
     record.with_name(record.stem.upper() + ".md").write_text(text)
     print("\n".join(lines))
 
 
 def report():
     runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
-    write_report(RECORD, "Augmentations for handwriting from outside MNIST",
+    write_report(RECORD, "Augmentations for handwriting from outside MNIST", __doc__,
                  table(runs, "variant", dict.fromkeys(run["variant"] for run in runs)))
 
 
