@@ -1,65 +1,88 @@
 """What each of part 2's changes buys: an ablation from the recipe to the stronger model (issue 9).
 
-Every row trains with part 2's schedule (the notebook's epochs, batch size, AdamW with one epoch of warm-up
-and cosine decay to the same peak learning rate), from a freshly seeded state, and adds one change to the
-row above it:
+Every row trains with part 2's schedule (batch 128, Adam with one epoch of warm-up and cosine decay to the same
+peak learning rate; the notebook's STRONG_EPOCHS), from a freshly seeded state. The rows on
+the path add one change each to the row above:
 
-    control            the recipe's network (3 conv/pool stages, two hidden dense layers), no weight decay
+    control            the recipe's network (3 conv/pool stages, two hidden dense layers)
     + wide head        no third pooling and no hidden dense layers: the classifier reads the 5x5 map
-    + batch norm       batch normalisation after each convolution (which then needs no bias)
     + dropout          dropout before the classifier (the notebook's DROPOUT_RATE)
-    + weight decay     AdamW's weight decay (--weight-decay)
-    + shifts           random shifts of up to MAX_SHIFT_PIXELS pixels
-    + handwriting      the augmentation given by --handwriting (benchmarks/augmentation.py's names)
+    + shifts           random shifts of up to 2 pixels (the notebook's max_shift_pixels)
+    + handwriting      the augmentation given by --handwriting (benchmarks/augmentation.py's names); with the
+                       default, half the images at low resolution, this row is the notebook's stronger model
+
+Rows off the path were tried and not kept:
+
+    + batch norm            after "+ wide head": batch normalisation after each convolution (no bias then)
+    + batch norm, dropout   the same with dropout
 
 Each row is measured on MNIST's validation split and on the notebook's out-of-MNIST check set, and timed;
-the test split plays no part. Default numeric setting only; 3 or more seeds per row.
+the test split plays no part. Default numeric setting only; 3 or more seeds per row. No row uses weight decay
+(part 2 dropped it: Keras scales AdamW's decay by the learning rate, so the value it had did next to nothing).
 
-    python benchmarks/ablation.py --seeds 42 1 2            # about 7 rows x 3 seeds x 3 to 5 min
+    python benchmarks/ablation.py --seeds 42 1 2            # 7 rows x 3 seeds x 3 to 5 min
+    python benchmarks/ablation.py --timing                  # every row's train step, timed in one process
     python benchmarks/ablation.py --report                  # the table so far
 
-Each run is appended to benchmarks/ablation.json as soon as it ends.
+Each run is appended to benchmarks/ablation.json as soon as it ends; a row and seed recorded already is skipped.
+The control, "+ wide head" and the batch-norm rows were recorded with AdamW at weight decay 0 (hence their
+"weight_decay" field), which computes exactly what Adam does: Keras's decay step subtracts weight x 0 x rate.
+Rows labelled "+ handwriting (...)" other than the default are single runs of the search for the augmentation.
 """
 
 import argparse
 import json
+import os
+import statistics
 import sys
+import time
 from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from augmentation import append_run, augmentation_layers, table, train_and_measure, training_data, write_report
-from seeds import load_notebook
+from seeds import cpu_model, load_notebook
 
 RECORD = Path(__file__).resolve().parent / "ablation.json"
-ROWS = ["control", "+ wide head", "+ batch norm", "+ dropout", "+ weight decay", "+ shifts", "+ handwriting"]
+TIMING = Path(__file__).resolve().parent / "ablation-timing.json"
+PATH = ["control", "+ wide head", "+ dropout", "+ shifts", "+ handwriting"]
+OFF_PATH = {"+ batch norm": ["+ wide head", "batch norm"], "+ batch norm, dropout": ["+ wide head", "batch norm",
+                                                                                        "+ dropout"]}
+ROWS = PATH + list(OFF_PATH)
 
 
-def row_settings(row, weight_decay, handwriting):
-    """What one row trains with: the weight decay and the augmentation (augmentation.py's names) it has reached."""
-    has = set(ROWS[: ROWS.index(row) + 1])
+def changes(row):
+    """The changes a row has: the path up to it, or an off-path row's own list."""
+    if row in OFF_PATH:
+        return set(PATH[: PATH.index(OFF_PATH[row][0]) + 1]) | set(OFF_PATH[row][1:])
+    return set(PATH[: PATH.index(row) + 1])
+
+
+def row_settings(nb, row, handwriting):
+    """What one row trains with: its augmentation (augmentation.py's names) and its number of epochs."""
+    has = changes(row)
     augment = ""
     if "+ handwriting" in has:
         has_shift = "shift" in [part.partition("=")[0] for part in handwriting.split("+")]
         augment = handwriting if has_shift else handwriting + "+shift"
     elif "+ shifts" in has:
         augment = "shift"
-    return {"weight_decay": weight_decay if "+ weight decay" in has else 0.0, "augmentation": augment}
+    return {"augmentation": augment, "epochs": nb["STRONG_EPOCHS"]}
 
 
-def build(nb, row, schedule, weight_decay, handwriting):
-    """The network of one row: every change up to and including `row`."""
+def build(nb, row, schedule, handwriting):
+    """The network of one row, compiled with Adam on `schedule`."""
     layers, keras = nb["layers"], nb["keras"]
-    has = set(ROWS[: ROWS.index(row) + 1])
-    settings = row_settings(row, weight_decay, handwriting)
+    has = changes(row)
     x = inputs = keras.Input(shape=(28, 28, 1), name="image")
-    augment = settings["augmentation"]
+    augment = row_settings(nb, row, handwriting)["augmentation"]
     for layer in augmentation_layers(nb, augment) if augment else []:
         x = layer(x)
 
     def convolution(x, filters, name, padding="valid"):
-        if "+ batch norm" in has:
-            return nb["conv_block"](x, filters, name, padding)
+        if "batch norm" in has:
+            x = layers.Conv2D(filters, 3, padding=padding, use_bias=False, name=f"{name}_conv")(x)
+            return layers.ReLU(name=f"{name}_relu")(layers.BatchNormalization(name=f"{name}_norm")(x))
         return layers.Conv2D(filters, 3, padding=padding, activation="relu", name=f"{name}_conv")(x)
 
     x = layers.MaxPooling2D(2, name="pool_1")(convolution(x, 32, "block_1"))
@@ -74,42 +97,83 @@ def build(nb, row, schedule, weight_decay, handwriting):
         x = layers.Dropout(nb["DROPOUT_RATE"], name="dropout")(x)
     outputs = layers.Dense(10, activation="softmax", name="probabilities")(x)
     model = keras.Model(inputs, outputs, name="ablation")
-    model.compile(optimizer=keras.optimizers.AdamW(schedule, weight_decay=settings["weight_decay"]),
-                  loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"])
+    model.compile(optimizer=keras.optimizers.Adam(schedule), loss=keras.losses.SparseCategoricalCrossentropy(),
+                  metrics=["accuracy"])
     return model
+
+
+def time_rows(nb, handwriting, repeats=5, steps=40):
+    """Each row's train step alone, all in this one process: `steps` steps on one fixed batch of the notebook's
+    size, `repeats` times; the median and range in seconds per epoch (the training split's batches)."""
+    keras, data = nb["keras"], training_data(nb)
+    images, labels = next(iter(nb["make_training_pipeline"](data["train_raw"], nb["BATCH_SIZE"], nb["SEED"])))
+    batches = nb["steps_per_epoch"](data["train_raw"], nb["BATCH_SIZE"])
+    timings = {}
+    for row in ROWS:
+        keras.utils.set_random_seed(nb["SEED"])
+        model = build(nb, row, nb["PEAK_LEARNING_RATE"], handwriting)
+        for _ in range(5):  # the first steps trace and compile the step
+            model.train_on_batch(images, labels)
+        per_epoch = []
+        for _ in range(repeats):
+            start = time.perf_counter()
+            for _ in range(steps):
+                model.train_on_batch(images, labels)
+            per_epoch.append((time.perf_counter() - start) / steps * batches)
+        augment = row_settings(nb, row, handwriting)["augmentation"]
+        label = row + (f" ({augment})" if "shift" in augment and augment != "shift" else "")
+        timings[label] = {"median": statistics.median(per_epoch), "lowest": min(per_epoch), "highest": max(per_epoch)}
+        print(label, timings[label], flush=True)
+    TIMING.write_text(json.dumps({"machine": f"{cpu_model()}, {os.cpu_count()} CPUs", "handwriting": handwriting,
+                                  "repeats": repeats, "steps": steps, "seconds_per_epoch": timings}, indent=1) + "\n")
 
 
 def report():
     runs = json.loads(RECORD.read_text()) if RECORD.exists() else []
     rows = sorted(dict.fromkeys(run["row"] for run in runs), key=lambda row: ROWS.index(row.split(" (")[0]))
-    write_report(RECORD, "What each of part 2's changes buys", __doc__, table(runs, "row", rows))
+    lines = table(runs, "row", rows)
+    if TIMING.exists():
+        timing = json.loads(TIMING.read_text())
+        lines += ["", f"Train step alone, all rows timed in one process ({timing['machine']}; `--timing`): seconds "
+                  f"per epoch, the median of {timing['repeats']} repetitions of {timing['steps']} steps on one fixed "
+                  "batch, with the range. The training seconds above come from runs in different sessions, on "
+                  "machines that differ, and vary by tens of seconds between runs of the same row; compare the "
+                  "rows' cost here.", "", "| row | s per epoch | against the control |", "| --- | ---: | ---: |"]
+        per_epoch = timing["seconds_per_epoch"]
+        for row, spread in per_epoch.items():
+            lines.append(f"| {row} | {spread['median']:.1f} ({spread['lowest']:.1f} to {spread['highest']:.1f}) | "
+                         f"{spread['median'] / per_epoch['control']['median']:.2f}x |")
+    write_report(RECORD, "What each of part 2's changes buys", __doc__, lines)
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", nargs="+", type=int, default=[])
     parser.add_argument("--rows", nargs="+", choices=ROWS, default=ROWS)
-    parser.add_argument("--weight-decay", type=float, default=None, help="default: the notebook's WEIGHT_DECAY")
-    parser.add_argument("--handwriting", default="rotate+zoom+shear+lowres",
-                        help="augmentation for the last row, in benchmarks/augmentation.py's names")
+    parser.add_argument("--handwriting", default="lowres=0.5",
+                        help="augmentation from '+ handwriting' on, in benchmarks/augmentation.py's names")
+    parser.add_argument("--timing", action="store_true", help="time every row's train step, in one process")
     parser.add_argument("--report", action="store_true")
     args = parser.parse_args()
+    if args.timing:
+        time_rows(load_notebook(), args.handwriting)
     if args.seeds and len(args.seeds) < 3 and len(args.rows) == len(ROWS):
         raise SystemExit("an ablation needs 3 or more seeds per row")
     if args.seeds:
         nb = load_notebook()
         data = training_data(nb)
-        weight_decay = nb["WEIGHT_DECAY"] if args.weight_decay is None else args.weight_decay
+        recorded = {(run["row"], run["seed"]) for run in json.loads(RECORD.read_text())} if RECORD.exists() else set()
         for seed in args.seeds:
             for row in args.rows:
-                model_maker = partial(build, nb, row, weight_decay=weight_decay, handwriting=args.handwriting)
-                result = train_and_measure(nb, model_maker, seed, data, nb["STRONG_EPOCHS"])
-                settings = row_settings(row, weight_decay, args.handwriting)
+                settings = row_settings(nb, row, args.handwriting)
                 label = row
-                if settings["weight_decay"] not in (0.0, nb["WEIGHT_DECAY"]):
-                    label += f" (weight decay {settings['weight_decay']:g})"
-                if row == "+ handwriting":
+                if "shift" in settings["augmentation"] and settings["augmentation"] != "shift":
                     label += f" ({settings['augmentation']})"
+                if (label, seed) in recorded:
+                    print(f"{label}, seed {seed}: recorded already", flush=True)
+                    continue
+                model_maker = partial(build, nb, row, handwriting=args.handwriting)
+                result = train_and_measure(nb, model_maker, seed, data, settings["epochs"])
                 append_run(RECORD, {"row": label, **settings, **result})
     report()
 

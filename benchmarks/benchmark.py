@@ -212,7 +212,7 @@ def section_flops(models):
              "Counted from the layer shapes: a convolution does output height x width x kernel area x input channels "
              "x output channels multiply-adds, a dense layer inputs x outputs; 2 FLOP each. A training step is about "
              "3 forward passes (forward, gradient with respect to the inputs, gradient with respect to the weights). "
-             "Pooling, batch normalisation, activations and the optimizer are left out: they are memory traffic "
+             "Pooling, activations, augmentation and the optimizer are left out: they are memory traffic "
              "more than arithmetic.", ""]
     work = {}
     for name, model in models.items():
@@ -274,14 +274,13 @@ def strong_model(jit_compile=False, precision="float32"):
     keras.utils.set_random_seed(NB["SEED"])
     keras.mixed_precision.set_global_policy("mixed_bfloat16" if precision == "bfloat16" else "float32")
     try:
-        model = NB["build_strong_model"](NB["PEAK_LEARNING_RATE"], NB["WEIGHT_DECAY"], NB["MAX_SHIFT_PIXELS"],
-                                         NB["DROPOUT_RATE"])
+        model = NB["build_strong_model"](NB["PEAK_LEARNING_RATE"], NB["AUGMENTATION"], NB["DROPOUT_RATE"])
     finally:
         keras.mixed_precision.set_global_policy("float32")
     if jit_compile:  # the same compile arguments as the notebook's, with XLA
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # Keras warns when it falls back; try_rate reports it instead
-            model.compile(optimizer=keras.optimizers.AdamW(NB["PEAK_LEARNING_RATE"], weight_decay=NB["WEIGHT_DECAY"]),
+            model.compile(optimizer=keras.optimizers.Adam(NB["PEAK_LEARNING_RATE"]),
                           loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"], jit_compile=True)
         model.xla_requested = True
     return model
@@ -314,24 +313,27 @@ def determinism_rates(train_raw, repeats):
             for name, make, steps in [("recipe", recipe_model, 100), ("stronger", strong_model, 25)]}
 
 
-def without_shift_layer(model, jit_compile):
-    """The stronger model without its RandomTranslation layer (which XLA cannot compile; the shift would move into the
+AUGMENTATION_LAYERS = {"rotate", "zoom", "shear", "shift", "low_resolution"}
+
+
+def without_augmentation_layers(model, jit_compile):
+    """The stronger model without its augmentation layers (which XLA cannot compile; they would move into the
     input pipeline), compiled as the notebook compiles it, with or without XLA."""
     x = inputs = keras.Input(shape=(28, 28, 1))
     for layer in model.layers[1:]:
-        x = x if layer.name == "shift" else layer(x)
+        x = x if layer.name in AUGMENTATION_LAYERS else layer(x)
     stripped = keras.Model(inputs, x)
-    stripped.compile(optimizer=keras.optimizers.AdamW(NB["PEAK_LEARNING_RATE"], weight_decay=NB["WEIGHT_DECAY"]),
+    stripped.compile(optimizer=keras.optimizers.Adam(NB["PEAK_LEARNING_RATE"]),
                      loss=keras.losses.SparseCategoricalCrossentropy(), metrics=["accuracy"], jit_compile=jit_compile)
     return stripped
 
 
 def xla_rates(train_raw, repeats):
-    """Only where deterministic ops are off: the stronger model without its shift layer, without and with XLA."""
+    """Only where deterministic ops are off: the stronger model without its augmentation, without and with XLA."""
     batch = first_batch(train_raw, BATCH_SIZE)
     rates = {}
     for jit_compile in (False, True):
-        model = without_shift_layer(strong_model(), jit_compile)
+        model = without_augmentation_layers(strong_model(), jit_compile)
         assert model.jit_compile == jit_compile, "Keras would not compile this model as asked"
         rates["XLA" if jit_compile else "no XLA"] = train_step_rate(model, batch, repeats, 25).values
     return rates
@@ -410,8 +412,8 @@ def section_faster(train_raw, batches, cpu, repeats, xla):
                      if gains[best] < 1.05 else ".")]
     no_xla, with_xla = Spread(xla["no XLA"]), Spread(xla["XLA"])
     lines += ["", "XLA measured where Keras allows it: in the second process (deterministic ops off), on the stronger "
-              "model without its shift layer (the shift would move into the input pipeline), train step alone:", "",
-              "| the stronger model without its shift layer, deterministic ops off | training images/s | "
+              "model without its augmentation layers (they would move into the input pipeline), train step alone:", "",
+              "| the stronger model without its augmentation layers, deterministic ops off | training images/s | "
               "against no XLA |", "| --- | ---: | ---: |",
               f"| no XLA | {no_xla.format()} | 1.00x |",
               f"| XLA (`jit_compile=True`) | {with_xla.format()} | {with_xla.median / no_xla.median:.2f}x |", ""]
@@ -480,8 +482,8 @@ def section_time_to_accuracy(train_raw, val_raw, quick):
         watch = Stopwatch(val_images, val_labels, steps // 4)
         print("  stronger model ...", flush=True)
         run = NB["train_strong"](train_raw, val_ds, NB["SEED"], BATCH_SIZE, NB["STRONG_EPOCHS"],
-                                 NB["PEAK_LEARNING_RATE"], NB["WEIGHT_DECAY"], NB["MAX_SHIFT_PIXELS"],
-                                 NB["DROPOUT_RATE"], verbose=0, callbacks=[watch])
+                                 NB["PEAK_LEARNING_RATE"], NB["AUGMENTATION"], NB["DROPOUT_RATE"], verbose=0,
+                                 callbacks=[watch])
         runs.append((f"stronger, {NB['STRONG_EPOCHS']} epochs (the notebook's schedule)", watch.points, steps,
                      BATCH_SIZE, run.seconds - watch.paused))
     lines = ["## Time to reach a validation accuracy", "",
@@ -550,21 +552,24 @@ def section_latency(test_raw, repeats):
 
 def section_augmentation(batch, step_rate, repeats):
     images = batch[0]
-    layers = keras.layers
-    candidates = {
-        "RandomTranslation (2 px), as in the notebook": layers.RandomTranslation(
-            2 / 28, 2 / 28, fill_mode="constant", interpolation="nearest", seed=0),
-        "RandomRotation (10 degrees)": layers.RandomRotation(10 / 360, fill_mode="constant", seed=0),
-        "RandomZoom (10%)": layers.RandomZoom(0.1, fill_mode="constant", seed=0),
-    }
+    keras.utils.set_random_seed(NB["SEED"])
+    chain = NB["augmentation_layers"](**NB["AUGMENTATION"])  # the notebook's layers, with its settings
+
+    def all_of_them(x):
+        for layer in chain:
+            x = layer(x, training=True)
+        return x
+
+    candidates = {f"{layer.name} ({type(layer).__name__})": layer for layer in chain}
+    candidates["all of them, in the notebook's order"] = all_of_them
     step_micro = 1e6 / step_rate.median
     lines = ["## Augmentation cost", "",
-             f"Keras preprocessing layers on one batch of {int(images.shape[0])} images in training mode, 20 batches "
-             "per repetition, in microseconds per image; beside it, the stronger model's whole train step takes "
-             f"{step_micro:.0f} microseconds per image (the median of the train step alone, above).", "",
+             f"The notebook's augmentation layers on one batch of {int(images.shape[0])} images in training mode, "
+             "20 batches per repetition, in microseconds per image; beside it, the stronger model's whole train step "
+             f"takes {step_micro:.0f} microseconds per image (the median of the train step alone, above).", "",
              "| layer | microseconds per image | share of the train step |", "| --- | ---: | ---: |"]
     for name, layer in candidates.items():
-        step = tf.function(lambda x, layer=layer: layer(x, training=True))
+        step = tf.function(lambda x, layer=layer: layer(x) if layer is all_of_them else layer(x, training=True))
         per_image = rate(lambda step=step: [step(images) for _ in range(20)], 20 * int(images.shape[0]), repeats)
         micro = Spread([1e6 / value for value in per_image.values])
         lines.append(f"| {name} | {micro.format('.1f')} | {100 * micro.median / step_micro:.0f}% |")

@@ -44,8 +44,8 @@ NUMERIC_SETTINGS = {
 # The parameters each model's training depends on; the notebook enforces a floor only for these values.
 SETTINGS = {
     "recipe": ["VALIDATION_PERCENT", "RECIPE_BATCH_SIZE", "ACCURACY_THRESHOLD", "MAX_EPOCHS"],
-    "strong": ["VALIDATION_PERCENT", "BATCH_SIZE", "STRONG_EPOCHS", "PEAK_LEARNING_RATE", "WEIGHT_DECAY",
-               "MAX_SHIFT_PIXELS", "DROPOUT_RATE"],
+    "strong": ["VALIDATION_PERCENT", "BATCH_SIZE", "STRONG_EPOCHS", "PEAK_LEARNING_RATE", "AUGMENTATION",
+               "DROPOUT_RATE"],
 }
 FLOOR_RULE = "the lowest test accuracy minus twice the standard deviation of all runs, rounded down to 3 decimals"
 
@@ -124,8 +124,7 @@ def worker(model_name, seeds, keep_models=None):
                                      nb["MAX_EPOCHS"], verbose=0)
         else:
             run = nb["train_strong"](train_raw, val_ds, seed, nb["BATCH_SIZE"], nb["STRONG_EPOCHS"],
-                                     nb["PEAK_LEARNING_RATE"], nb["WEIGHT_DECAY"], nb["MAX_SHIFT_PIXELS"],
-                                     nb["DROPOUT_RATE"], verbose=0)
+                                     nb["PEAK_LEARNING_RATE"], nb["AUGMENTATION"], nb["DROPOUT_RATE"], verbose=0)
         if keep_models:  # to measure more on these very models later, without training them again
             run.model.save(model_path(keep_models, model_name, seed))
         history = run.history.history

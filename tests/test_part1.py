@@ -1,7 +1,6 @@
 """Unit tests of the notebook's part-1 functions, run without executing the notebook."""
 
 import itertools
-import re
 import socket
 
 import numpy as np
@@ -209,15 +208,56 @@ def test_protobuf_advice_names_the_one_command(nb):
 
 # --- layer names do not depend on what the session built before -------------------------------
 
+EVERY_AUGMENTATION = dict(max_shift_pixels=2, max_rotation_degrees=12, max_zoom=0.15, max_shear=0.2,
+                          low_resolution_share=0.5)
+
+
 def test_layer_names_are_fixed(nb):
     for _ in range(2):  # building twice must give the same names
         recipe = nb["build_recipe_model"]()
-        strong = nb["build_strong_model"](1e-3, 1e-4, 2, 0.3)
+        strong = nb["build_strong_model"](1e-3, EVERY_AUGMENTATION, 0.3)
     assert [layer.name for layer in recipe.layers] == [
         "conv_1", "pool_1", "conv_2", "pool_2", "conv_3", "pool_3", "flatten", "dense_1", "dense_2", "probabilities"]
-    assert strong.layers[0].name == "image"
-    assert not [layer.name for layer in strong.layers if re.search(r"_\d+$", layer.name) and
-                not re.fullmatch(r"(pool|block)_\d+(_\w+)?", layer.name)]
+    assert [layer.name for layer in strong.layers] == [
+        "image", "rotate", "zoom", "shear", "shift", "low_resolution", "conv_1", "pool_1", "conv_2", "pool_2",
+        "conv_3", "flatten", "dropout", "probabilities"]
+
+
+# --- part 2's augmentation ------------------------------------------------------------------------
+
+def test_augmentation_leaves_out_what_is_set_to_zero(nb):
+    no_geometry = EVERY_AUGMENTATION | dict(max_rotation_degrees=0, max_zoom=0, max_shear=0)
+    assert [layer.name for layer in nb["augmentation_layers"](**no_geometry)] == ["shift", "low_resolution"]
+    assert nb["augmentation_layers"](**dict.fromkeys(EVERY_AUGMENTATION, 0)) == []
+
+
+def a_sharp_digit():
+    images = np.zeros((4, 28, 28, 1), np.float32)
+    images[:, 4:24, 12:16] = 1.0  # a 1, four pixels wide
+    return images
+
+
+def test_low_resolution_changes_images_only_in_training(nb):
+    images = a_sharp_digit()
+    layer = nb["RandomLowResolution"](1.0)
+    assert np.array_equal(np.asarray(layer(images, training=False)), images)
+    assert np.array_equal(np.asarray(nb["RandomLowResolution"](0.0)(images, training=True)), images)
+    low = np.asarray(layer(images, training=True))
+    assert low.shape == images.shape and low.dtype == np.float32
+    assert 0 <= low.min() and low.max() <= 1 + 1e-6
+    assert not np.array_equal(low, images), "every image shrunk to 16x16 or less must lose its sharp edges"
+    assert abs(low.sum() - images.sum()) / images.sum() < 0.15, "shrinking and enlarging keeps about the same ink"
+
+
+def test_a_saved_model_with_the_low_resolution_layer_reloads(nb, tmp_path):
+    keras = nb["keras"]
+    keras.utils.set_random_seed(0)
+    model = nb["build_strong_model"](1e-3, EVERY_AUGMENTATION, 0.3)
+    model.save(tmp_path / "strong.keras")
+    reloaded = keras.models.load_model(tmp_path / "strong.keras")  # safe_mode, as part 3 loads it
+    assert reloaded.get_layer("low_resolution").get_config()["share"] == 0.5
+    images = a_sharp_digit()
+    np.testing.assert_array_equal(reloaded.predict(images, verbose=0), model.predict(images, verbose=0))
 
 
 # --- the schedule works for any number of epochs -------------------------------------------------
