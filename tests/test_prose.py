@@ -39,6 +39,7 @@ INVARIANTS = {
     "30%": "DROPOUT_RATE's default", "42": "SEED's default", "25": "images shown in a grid (chosen in code)",
     "2.7": "MNIST's typical stroke width, in pixels", "50": "the size limit, in megapixels",
     "16": "16-bit images, and the largest side the low-resolution augmentation shrinks a digit to",
+    "18": "the epochs of the ablation's longer schedule (benchmarks/ablation.py's LONGER_EPOCHS)",
     "98%": "a target the speed benchmark times",
     "99.5%": "a target the speed benchmark times",
     # the published recipe and other published figures
@@ -189,6 +190,22 @@ def test_a_recorded_end_counts_only_as_part_of_a_range():
 def test_the_benchmark_records_exist():
     assert sorted(path.name for path in (ROOT / "benchmarks").glob("seeds-*.json")) == [
         "seeds-recipe.json", "seeds-strong.json"]
+
+
+def test_the_notebooks_ablation_table_is_made_from_the_records():
+    """Part 2's ablation table is what `python benchmarks/ablation.py --notebook-table` prints, line for line."""
+    import sys
+    sys.path.insert(0, str(ROOT / "benchmarks"))
+    from ablation import notebook_table
+
+    table = [line for _, source in markdown_cells() for line in source.splitlines()
+             if line.startswith("| change | MNIST validation")]
+    assert len(table) == 1, "part 2 shows the ablation's table once"
+    source = next(source for _, source in markdown_cells() if table[0] in source).splitlines()
+    start = source.index(table[0])
+    shown = source[start:start + next((i for i, line in enumerate(source[start:]) if not line.startswith("|")),
+                                      len(source) - start)]
+    assert shown == notebook_table(), "run `python benchmarks/ablation.py --notebook-table` and paste its table"
 
 
 def test_markdown_states_only_invariants_and_recorded_ranges():
