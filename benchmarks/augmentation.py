@@ -160,9 +160,18 @@ def table(runs, group_key, groups):
     return lines
 
 
+def first_paragraph(title, doc):
+    """The first paragraph of `doc`, without the title it may open with ("Title: the rest" -> "The rest")."""
+    paragraph = doc.strip().split("\n\n")[0]
+    if paragraph.startswith(title + ": "):
+        paragraph = paragraph.removeprefix(title + ": ")
+        paragraph = paragraph[0].upper() + paragraph[1:]
+    return paragraph
+
+
 def write_report(record, title, doc, lines):
     """Print the table and write it, under a title and the first paragraph of `doc`, beside the JSON record."""
-    text = "\n".join([f"# {title}", "", doc.strip().split("\n\n")[0], "",
+    text = "\n".join([f"# {title}", "", first_paragraph(title, doc), "",
                       f"Runs recorded in `{record.name}`; this report was written on {cpu_model()}, "
                       f"{os.cpu_count()} CPUs. Mean over runs, with the range in parentheses.", "", *lines]) + "\n"
     record.with_name(record.stem.upper() + ".md").write_text(text)

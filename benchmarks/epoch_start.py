@@ -23,7 +23,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from augmentation import training_data
+from augmentation import first_paragraph, training_data
 from seeds import cpu_model, load_notebook
 
 HERE = Path(__file__).resolve().parent
@@ -69,7 +69,8 @@ def train(nb, data, endless, epochs):
 
 
 def report(record):
-    lines = ["# What starting the input pipeline anew at every epoch costs", "", __doc__.strip().split("\n\n")[0], "",
+    title = "What starting the input pipeline anew at every epoch costs"
+    lines = [f"# {title}", "", first_paragraph(title, __doc__), "",
              f"Measured on {record['machine']}: {record['repeats']} runs of {record['epochs']} epochs each way, "
              "taken in turn. Seconds; the first epoch also traces the model and fills the cache.", "",
              "| way | run | wait before each epoch's first step | seconds per epoch, validation included | "
