@@ -16,12 +16,15 @@ Rows off the path were tried and not kept:
     + batch norm            after "+ wide head": batch normalisation after each convolution (no bias then)
     + batch norm, dropout   the same with dropout
     + 18 epochs             after "+ handwriting": the stronger model trained for 18 epochs instead of 12
+    + two more convolutions after "+ handwriting": a second convolution in the second stage (64 filters, before
+                            its pooling) and in the third (128, padding "same"); its 10-run record is
+                            benchmarks/not-kept/SEEDS-strong-two-more-convolutions.md
 
 Each row is measured on MNIST's validation split and on the notebook's out-of-MNIST check set, and timed;
 the test split plays no part. Default numeric setting only; 3 or more seeds per row. No row uses weight decay
 (part 2 dropped it: Keras scales AdamW's decay by the learning rate, so the value it had did next to nothing).
 
-    python benchmarks/ablation.py --seeds 42 1 2            # 7 rows x 3 seeds x 3 to 5 min
+    python benchmarks/ablation.py --seeds 42 1 2            # 9 rows x 3 seeds x 3 to 5 min
     python benchmarks/ablation.py --timing                  # every row's train step, timed in one process
     python benchmarks/ablation.py --report                  # the table so far
     python benchmarks/ablation.py --notebook-table          # the table as the notebook's part 2 shows it
@@ -54,7 +57,8 @@ TIMING = Path(__file__).resolve().parent / "ablation-timing.json"
 PATH = ["control", "+ wide head", "+ dropout", "+ shifts", "+ handwriting"]
 OFF_PATH = {"+ batch norm": ["+ wide head", "batch norm"],
             "+ batch norm, dropout": ["+ wide head", "batch norm", "+ dropout"],
-            "+ 18 epochs": ["+ handwriting", "18 epochs"]}
+            "+ 18 epochs": ["+ handwriting", "18 epochs"],
+            "+ two more convolutions": ["+ handwriting", "two more convolutions"]}
 LONGER_EPOCHS = 18
 # The notebook's names for the rows of its table (part 2, "What each change buys"), in its order; the rows of
 # a single run (the search for the augmentation) are left out there.
@@ -65,6 +69,7 @@ NOTEBOOK_ROWS = {
     "+ shifts": "+ shifts",
     "+ handwriting (lowres=0.5+shift)": "+ low resolution: **the stronger model**",
     "+ 18 epochs (lowres=0.5+shift)": "*not kept:* the stronger model, 18 epochs instead of 12",
+    "+ two more convolutions (lowres=0.5+shift)": "*not kept:* the stronger model, two more convolutions",
     "+ batch norm": "*not kept:* + batch norm, after the wide head",
     "+ batch norm, dropout": "*not kept:* + batch norm and dropout",
 }
@@ -106,9 +111,15 @@ def build(nb, row, schedule, handwriting):
         return layers.Conv2D(filters, 3, padding=padding, activation="relu", name=f"{name}_conv")(x)
 
     x = layers.MaxPooling2D(2, name="pool_1")(convolution(x, 32, "block_1"))
-    x = layers.MaxPooling2D(2, name="pool_2")(convolution(x, 64, "block_2"))
+    x = convolution(x, 64, "block_2")
+    if "two more convolutions" in has:
+        x = convolution(x, 64, "block_2b")
+    x = layers.MaxPooling2D(2, name="pool_2")(x)
     if "+ wide head" in has:
-        x = layers.Flatten(name="flatten")(convolution(x, 128, "block_3", padding="same"))
+        x = convolution(x, 128, "block_3", padding="same")
+        if "two more convolutions" in has:
+            x = convolution(x, 128, "block_3b", padding="same")
+        x = layers.Flatten(name="flatten")(x)
     else:
         x = layers.Flatten(name="flatten")(layers.MaxPooling2D(2, name="pool_3")(convolution(x, 128, "block_3")))
         x = layers.Dense(64, activation="relu", name="dense_1")(x)
