@@ -173,8 +173,7 @@ def notebook_table():
         mine = [run for run in runs if run["row"] == row]
         if len(mine) < 3:
             continue
-        # a longer schedule takes the same step as the model it lengthens, more times
-        step = timing[row if row in timing else "+ handwriting (lowres=0.5+shift)"]
+        step = timing[row]  # `--timing` times every row, the longer schedule's too
         lines.append(f"| {name} | {spread([run['val_accuracy'] for run in mine], '{:.4f}')} | "
                      f"{spread([run['check_set_check_set_all'] for run in mine], '{:.3f}')} | "
                      f"{spread([run['check_set_scikit_learn_s_8x8_scans'] for run in mine], '{:.3f}')} | "
