@@ -29,7 +29,7 @@ RECORD = Path(__file__).resolve().parent / "augmentation.json"
 
 def augmentation_layers(nb, variant):
     """The layers that replace the notebook's `shift` layer, for one variant name ("+"-joined parts)."""
-    layers, keras, tf = nb["layers"], nb["keras"], nb["tf"]
+    layers, keras, tf, np = nb["layers"], nb["keras"], nb["tf"], nb["np"]
     constant = {"fill_mode": "constant", "fill_value": 0.0}
 
     class RandomStrokeWidth(layers.Layer):
@@ -51,16 +51,58 @@ def augmentation_layers(nb, variant):
             amount = tf.where(chosen, amount, 0.0)
             return images + tf.maximum(amount, 0.0) * (thick - images) + tf.maximum(-amount, 0.0) * (thin - images)
 
-    # name: (layer maker, default strength); "name=strength" in a variant overrides the default. Keras's blur and
-    # elastic layers read their factor as the largest of a random strength (and blur's sigma is drawn per batch).
+    class RandomElasticDistortion(layers.Layer):
+        """Every image's pixels moved by a smooth random field (Simard, Steinkraus and Platt, 2003): normal noise
+        smoothed by a Gaussian of `sigma` pixels, scaled so that a pixel's move along each axis has a
+        standard deviation of `pixels` pixels, then read bilinearly; what comes in from outside the image is background.
+        Keras's RandomElasticTransform is not used: in a traced step, where the batch size is unknown, it gives
+        every chosen image the distorted first image of the batch (and it moves pixels by the same noise on both
+        axes)."""
+
+        def __init__(self, pixels, sigma=4.0, **kwargs):
+            super().__init__(**kwargs)
+            self.pixels, self.sigma = pixels, sigma
+            self.seed_generator = keras.random.SeedGenerator()
+            radius = int(np.ceil(3 * sigma))
+            gauss = np.exp(-np.arange(-radius, radius + 1) ** 2 / (2 * sigma ** 2))
+            gauss /= gauss.sum()
+            self.scale = pixels / float(np.sum(gauss ** 2))  # smoothing by gauss x gauss leaves sd sum(gauss^2)
+            self.along_x = tf.constant(np.tile(gauss[None, :, None, None], (1, 1, 2, 1)), tf.float32)
+            self.along_y = tf.constant(np.tile(gauss[:, None, None, None], (1, 1, 2, 1)), tf.float32)
+
+        def call(self, images, training=None):
+            if not training:
+                return images
+            height, width = images.shape[1], images.shape[2]
+            noise = keras.random.normal((tf.shape(images)[0], height, width, 2), seed=self.seed_generator)
+            field = tf.nn.depthwise_conv2d(noise, self.along_x, [1, 1, 1, 1], "SAME")
+            field = tf.nn.depthwise_conv2d(field, self.along_y, [1, 1, 1, 1], "SAME") * self.scale
+            rows, columns = tf.meshgrid(tf.range(height, dtype=tf.float32), tf.range(width, dtype=tf.float32),
+                                        indexing="ij")
+            read_row, read_column = rows + field[..., 0], columns + field[..., 1]
+            top, left = tf.floor(read_row), tf.floor(read_column)
+            down, right = read_row - top, read_column - left
+            plane = images[..., 0]
+
+            def pixel(row, column):  # the image's pixel there, or background outside the image
+                inside = (row >= 0) & (row <= height - 1) & (column >= 0) & (column <= width - 1)
+                where = tf.stack([tf.clip_by_value(tf.cast(row, tf.int32), 0, height - 1),
+                                  tf.clip_by_value(tf.cast(column, tf.int32), 0, width - 1)], -1)
+                return tf.where(inside, tf.gather_nd(plane, where, batch_dims=1), 0.0)
+
+            read = (pixel(top, left) * (1 - down) * (1 - right) + pixel(top, left + 1) * (1 - down) * right
+                    + pixel(top + 1, left) * down * (1 - right) + pixel(top + 1, left + 1) * down * right)
+            return read[..., None]
+
+    # name: (layer maker, default strength); "name=strength" in a variant overrides the default. Keras's blur
+    # layer reads its factor as the largest of a random strength (and its sigma is drawn per batch).
     parts = {
         "shift": (lambda pixels: layers.RandomTranslation(pixels / 28, pixels / 28, interpolation="nearest",
                                                            **constant), 2),
         "rotate": (lambda degrees: layers.RandomRotation(degrees / 360, **constant), 12),
         "zoom": (lambda share: layers.RandomZoom((-share, share), (-share, share), **constant), 0.15),
         "shear": (lambda share: layers.RandomShear(share, 0.0, **constant), 0.2),
-        "elastic": (lambda scale: layers.RandomElasticTransform(factor=1.0, scale=scale, value_range=(0, 1),
-                                                                **constant), 0.5),
+        "elastic": (lambda pixels: RandomElasticDistortion(pixels), 1.0),
         "lowres": (lambda share: nb["RandomLowResolution"](share, 8, 16), 0.3),  # the notebook's layer
         "stroke": (lambda rate: RandomStrokeWidth(rate), 0.5),
         "blur": (lambda factor: layers.RandomGaussianBlur(factor=factor, kernel_size=3, sigma=1.0,
