@@ -54,7 +54,8 @@ def augmentation_layers(nb, variant):
     class RandomElasticDistortion(layers.Layer):
         """Every image's pixels moved by a smooth random field (Simard, Steinkraus and Platt, 2003): normal noise
         smoothed by a Gaussian of `sigma` pixels, scaled so that a pixel's move along each axis has a
-        standard deviation of `pixels` pixels, then read bilinearly; what comes in from outside the image is background.
+        standard deviation of `pixels` pixels (less within 3 sigma of the border, where the smoothing reads zero
+        padding), then read bilinearly; what comes in from outside the image is background.
         Keras's RandomElasticTransform is not used: in a traced step, where the batch size is unknown, it gives
         every chosen image the distorted first image of the batch (and it moves pixels by the same noise on both
         axes)."""
@@ -74,21 +75,22 @@ def augmentation_layers(nb, variant):
             if not training:
                 return images
             height, width = images.shape[1], images.shape[2]
-            noise = keras.random.normal((tf.shape(images)[0], height, width, 2), seed=self.seed_generator)
+            noise = keras.random.normal((tf.shape(images)[0], height, width, 2), seed=self.seed_generator)  # row, col
             field = tf.nn.depthwise_conv2d(noise, self.along_x, [1, 1, 1, 1], "SAME")
             field = tf.nn.depthwise_conv2d(field, self.along_y, [1, 1, 1, 1], "SAME") * self.scale
             rows, columns = tf.meshgrid(tf.range(height, dtype=tf.float32), tf.range(width, dtype=tf.float32),
                                         indexing="ij")
             read_row, read_column = rows + field[..., 0], columns + field[..., 1]
             top, left = tf.floor(read_row), tf.floor(read_column)
-            down, right = read_row - top, read_column - left
+            down, right = tf.cast(read_row - top, images.dtype), tf.cast(read_column - left, images.dtype)
             plane = images[..., 0]
 
             def pixel(row, column):  # the image's pixel there, or background outside the image
                 inside = (row >= 0) & (row <= height - 1) & (column >= 0) & (column <= width - 1)
                 where = tf.stack([tf.clip_by_value(tf.cast(row, tf.int32), 0, height - 1),
                                   tf.clip_by_value(tf.cast(column, tf.int32), 0, width - 1)], -1)
-                return tf.where(inside, tf.gather_nd(plane, where, batch_dims=1), 0.0)
+                values = tf.gather_nd(plane, where, batch_dims=1)
+                return tf.where(inside, values, tf.zeros_like(values))
 
             read = (pixel(top, left) * (1 - down) * (1 - right) + pixel(top, left + 1) * (1 - down) * right
                     + pixel(top + 1, left) * down * (1 - right) + pixel(top + 1, left + 1) * down * right)
