@@ -62,7 +62,6 @@ def augmentation_layers(nb, variant):
 
         def __init__(self, pixels, sigma=4.0, **kwargs):
             super().__init__(**kwargs)
-            self.pixels, self.sigma = pixels, sigma
             self.seed_generator = keras.random.SeedGenerator()
             radius = int(np.ceil(3 * sigma))
             gauss = np.exp(-np.arange(-radius, radius + 1) ** 2 / (2 * sigma ** 2))
