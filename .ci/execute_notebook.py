@@ -5,6 +5,8 @@ does, and check that it starts cleanly (used by .ci/colab-like; no output is com
                                                                 # error and no Python warning
     python .ci/execute_notebook.py --kernel NAME --expect-fix   # must stop at once with one clear
                                                                 # message; prints the command it names
+    python .ci/execute_notebook.py --kernel NAME --expect-colab-fix  # as the first, and the first cell must
+                                                                # say that it installed protobuf (prints which)
 
 Either way the reader gets a working run or one message that says the one command to fix it.
 """
@@ -49,6 +51,8 @@ def main():
     parser.add_argument("--kernel", required=True, help="the kernel (installed in this environment) to run")
     parser.add_argument("--expect-fix", action="store_true",
                         help="the notebook must stop in its first cells with one message naming a pip command")
+    parser.add_argument("--expect-colab-fix", action="store_true",
+                        help="the first code cell must install protobuf by itself, as on Colab, then run to the end")
     args = parser.parse_args()
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     client = NotebookClient(notebook, timeout=1800, kernel_name=args.kernel,
@@ -93,6 +97,12 @@ def main():
     shown = warnings_shown(notebook)
     if shown:
         sys.exit("the notebook ran, but showed warnings a reader would wonder about:\n  " + "\n  ".join(shown))
+    if args.expect_colab_fix:
+        first = "".join(output.get("text", "") for output in code_cells(notebook)[0].get("outputs", []))
+        installed = re.search(r"^On Colab: installed protobuf (\S+) in place of", first, flags=re.MULTILINE)
+        if installed is None:
+            sys.exit(f"expected the first code cell to install protobuf, as on Colab; it printed: {first!r}")
+        print(f"COLAB-FIX: pip install protobuf=={installed.group(1)}")
     print(f"The notebook ran top to bottom in {minutes:.1f} min, with no error and no warning.")
 
 

@@ -1,7 +1,11 @@
 """Unit tests of the notebook's part-1 functions, run without executing the notebook."""
 
+import importlib.metadata
 import itertools
 import socket
+import sys
+import types
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -204,6 +208,62 @@ def test_protobuf_advice_names_the_one_command(nb):
     assert "needs protobuf 6.31.1 or newer, but protobuf 5.29.6 is installed" in advice
     assert advice.endswith("\n    %pip install protobuf==6.31.1"), "%pip installs into the kernel's environment"
     assert "restart" in advice
+
+
+def test_protobuf_gencode_version_is_read_from_tensorflow_metadata_without_importing_it(nb):
+    from tensorflow_metadata.proto.v0 import schema_pb2
+
+    source = Path(schema_pb2.__file__).read_text()
+    assert nb["protobuf_gencode_version"]() in {"6.31.1"} and "6,\n    31,\n    1," in source
+
+
+class FakeSubprocess:
+    def __init__(self, returncode=0):
+        self.calls, self.returncode = [], returncode
+
+    def run(self, command, **kwargs):
+        self.calls.append(command)
+        return types.SimpleNamespace(returncode=self.returncode, stderr="no network")
+
+
+@pytest.fixture
+def colab(nb, monkeypatch):
+    """A session that looks like Colab's, with Colab's old protobuf, where pip is never really run."""
+    fake = FakeSubprocess()
+    monkeypatch.setitem(nb, "subprocess", fake)
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    real_version = importlib.metadata.version
+    monkeypatch.setattr(importlib.metadata, "version",
+                        lambda name: "5.29.6" if name == "protobuf" else real_version(name))
+    return fake
+
+
+def test_the_protobuf_fix_installs_nothing_outside_colab(nb, monkeypatch, capsys):
+    fake = FakeSubprocess()
+    monkeypatch.setitem(nb, "subprocess", fake)
+    monkeypatch.delitem(sys.modules, "google.colab", raising=False)
+    nb["fix_protobuf_on_colab"]()
+    assert fake.calls == [] and capsys.readouterr().out == ""
+
+
+def test_the_protobuf_fix_on_colab_installs_the_version_tfds_needs_before_protobuf_is_loaded(nb, colab, monkeypatch,
+                                                                                            capsys):
+    monkeypatch.delitem(sys.modules, "google.protobuf")
+    nb["fix_protobuf_on_colab"]()
+    assert colab.calls == [[sys.executable, "-m", "pip", "install", "--quiet", "protobuf==6.31.1"]]
+    assert capsys.readouterr().out.startswith("On Colab: installed protobuf 6.31.1 in place of Colab's 5.29.6")
+
+
+def test_the_protobuf_fix_on_colab_asks_for_a_restart_when_protobuf_is_already_loaded(nb, colab, capsys):
+    assert "google.protobuf" in sys.modules
+    nb["fix_protobuf_on_colab"]()
+    assert len(colab.calls) == 1 and "restart the session" in capsys.readouterr().out
+
+
+def test_the_protobuf_fix_on_colab_says_when_pip_fails(nb, colab, capsys):
+    colab.returncode = 1
+    nb["fix_protobuf_on_colab"]()
+    assert "installing protobuf 6.31.1 failed" in capsys.readouterr().out
 
 
 # --- layer names do not depend on what the session built before -------------------------------

@@ -3,9 +3,9 @@
 A reader on another processor gets slightly different results from training, so prose may state
 a number only if it cannot change (an invariant, listed below with the reason) or if it is a
 figure of a range that the benchmarks recorded over seeds and numeric settings
-(benchmarks/seeds-*.json), or a mean or range of the ablation's table (benchmarks/ablation.json, 3 or
-more runs a row, and its timing, benchmarks/ablation-timing.json). What one run found is printed by
-code, in lines that begin "In this run".
+(benchmarks/seeds-*.json; what raw pixels do, benchmarks/unscaled.json), or a mean or range of the
+ablation's table (benchmarks/ablation.json, 3 or more runs a row, and its timing,
+benchmarks/ablation-timing.json). What one run found is printed by code, in lines that begin "In this run".
 
 What is checked: every number in markdown cells and in the README's prose, outside code (inline
 code spans and fenced blocks quote code, not results) and outside link targets. Single-digit
@@ -46,6 +46,9 @@ INVARIANTS = {
     "97%": "the published recipe's training accuracy after two epochs", "0.97": "the same, as a fraction",
     "98.07%": "the published recipe's test accuracy", "0.9807": "the same, as a fraction",
     "0.0686": "the published recipe's test loss",
+    "0.0747": "the published recipe's test loss as its evaluate call returned it",
+    "0.9792": "the published recipe's test accuracy as its evaluate call returned it",
+    "0.9744": "the published recipe's training accuracy after its second epoch",
     "99.1": "simple tutorials' accuracy (published)", "99.25%": "simple tutorials' accuracy (published)",
     "99%": "the keras.io convnet's claim", "99.6": "well-trained single CNNs (published)",
     "99.8%": "well-trained single CNNs (published)", "99.7": "deeper models and ensembles (published)",
@@ -66,10 +69,16 @@ INVARIANTS = {
     "22": "the side of the top-left square of pixels the recipe's last layer depends on (its architecture)",
     "1,000": "MNIST's test images per digit, roughly",
     "90": "the length of the class the core path is planned for, in minutes",
-    # the introduction's time plan for a class (minutes per part), estimated from each part's words and cells;
-    # 20, 15 and 10 are already listed above for other reasons
-    "35": "minutes planned for part 1 in class", "85": "minutes the class plan adds up to",
-    "45": "minutes the deep dives add for a reader alone",
+    # the introduction's time plan for a class (minutes per block): core-path words at 200 a minute, plus about
+    # 2 minutes a question and 5 a Try it, rounded up per block; 15 is already listed above for another reason
+    "30": "minutes planned for part 1's recipe block in class",
+    # worked out in the primer's question: 54,000 training images in batches of 128, for 12 epochs
+    "54,000": "the training split: 90% of MNIST's 60,000", "421.875": "54,000 / 128",
+    "422": "steps per epoch at batch size 128", "112": "the last batch's images: 54,000 - 421 x 128",
+    "5,064": "steps in 12 epochs of 422", "0.1": "a uniform guess's probability for each of ten digits",
+    "2.30": "ln 10, the cross-entropy of a uniform guess over ten digits",
+    "9,000": "a round number of test images, in the calibration question", "0.001": "1 - 0.999, in the same question",
+    "140": "the canvas's message, in pixels a side (the browser half sends 140x140)",
     # the out-of-MNIST check set (make_check_set)
     "1,797": "scikit-learn's digits (load_digits)", "43": "the writers of scikit-learn's digits",
     "17": "the grey levels of scikit-learn's digits (0 to 16)",
@@ -106,6 +115,10 @@ def recorded_figures():
             values = [run[key] for run in runs]
             alone |= written(sum(values) / len(values), down=False) | written(sum(values) / len(values), down=True)
             spans.append((written(min(values), down=True), written(max(values), down=False)))
+    unscaled = json.loads((ROOT / "benchmarks" / "unscaled.json").read_text())  # what raw pixels do to the recipe
+    alone.add(str(unscaled["steps"]))
+    raw = [run["untrained_val_loss"] for run in unscaled["runs"] if run["pixels"] == "0 to 255"]
+    spans.append(({f"{min(raw):.1f}"}, {f"{max(raw):.1f}"}))
     timing = json.loads((ROOT / "benchmarks" / "ablation-timing.json").read_text())["seconds_per_epoch"]
     for spread in timing.values():  # each row's train step, seconds per epoch: a median, and its range
         alone |= {f"{spread['median']:.1f}"}
