@@ -77,6 +77,7 @@ INVARIANTS = {
     "422": "steps per epoch at batch size 128", "112": "the last batch's images: 54,000 - 421 x 128",
     "5,064": "steps in 12 epochs of 422", "0.1": "a uniform guess's probability for each of ten digits",
     "2.30": "ln 10, the cross-entropy of a uniform guess over ten digits",
+    "99.9%": "the calibration's top bin edge, 0.999, in percent",
     "9,000": "a round number of test images, in the calibration question", "0.001": "1 - 0.999, in the same question",
     "140": "the canvas's message, in pixels a side (the browser half sends 140x140)",
     # the out-of-MNIST check set (make_check_set)
