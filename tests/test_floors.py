@@ -1,13 +1,18 @@
 """The floors the notebook asserts: where they come from, and what a changed setting does to them."""
 
 import json
+import math
 import statistics
+import sys
 from pathlib import Path
 
 import pytest
+from scipy import stats
 
 ROOT = Path(__file__).resolve().parent.parent
 PARAMETERS = ("setup", "parameters", "helpers")
+sys.path.insert(0, str(ROOT / "benchmarks"))
+from tolerance import accuracy_floor  # noqa: E402
 
 
 def record(model):
@@ -27,12 +32,16 @@ def floors(nbp):
 
 @pytest.mark.parametrize("model", ["recipe", "strong"])
 def test_floor_is_the_benchmarks_and_follows_its_rule(floors, model):
+    """benchmarks/tolerance.py's rule: the lower end of the runs' prediction interval, rounded down to an image."""
     runs, summary, floor = record(model)["runs"], record(model)["summary"], floors[model]
     accuracies = [run["test_accuracy"] for run in runs]
     assert len(runs) >= 10 and {run["numeric"] for run in runs} == {"default", "eigen-avx2"}
     assert floor.runs == len(runs)
     assert (floor.lowest, floor.highest) == (round(min(accuracies), 4), round(max(accuracies), 4))
-    assert floor.minimum == summary["floor"] == int((min(accuracies) - 2 * statistics.stdev(accuracies)) * 1000) / 1000
+    n, mean, spread = len(accuracies), statistics.mean(accuracies), statistics.stdev(accuracies)
+    t = stats.t.ppf(1 - 1 / 2000, n - 1)  # 1 in 1,000 outside the interval, half of it below
+    expected = math.floor((mean - t * spread * math.sqrt(1 + 1 / n) - 1 / 10_000) * 10_000) / 10_000
+    assert floor.minimum == summary["floor"] == accuracy_floor(model) == expected
     assert floor.minimum < min(accuracies)
 
 
