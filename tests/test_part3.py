@@ -183,16 +183,6 @@ def test_predict_digit_refuses_an_empty_image(nb):
 
 # --- round trip with a trained model ----------------------------------------------------------
 
-@pytest.fixture(scope="module")
-def trained_recipe(nb):
-    """The recipe trained for one epoch on the full training split (about 20 s on 2 CPU cores)."""
-    nb["keras"].utils.set_random_seed(0)
-    (train_raw, test_raw), _ = nb["load_mnist"](["train", "test"])
-    model = nb["build_recipe_model"]()
-    model.fit(nb["make_training_pipeline"](train_raw, 32, seed=0), epochs=1, shuffle=False, verbose=0)
-    return model, nb["to_numpy"](test_raw)
-
-
 def random_page(nb, digit, rng):
     """The notebook's ink_on_paper: the digit 2-8x larger, off-centre on paper of random brightness."""
     scale = int(rng.integers(2, 9))
@@ -216,7 +206,8 @@ def test_round_trip_of_test_digits_drawn_as_ink_on_paper(nb, trained_recipe, tmp
     accuracy = correct / len(chosen)
     direct = np.mean(model.predict(test_images[chosen] / 255, verbose=0).argmax(axis=1) == test_labels[chosen])
     print(f"round trip {accuracy:.3f}, same model on the original 28x28 images {direct:.3f}")
-    assert accuracy >= 0.95
+    assert direct >= 0.95, "the model itself reads MNIST's own images"
+    assert accuracy >= direct - 0.02, "drawn on paper and prepared, the digits read nearly as well as the originals"
 
 
 def crop_to_the_ink(page, sides="trbl", level=128):
