@@ -113,7 +113,6 @@ INVARIANTS = {
     "30%": invariant(r"[Dd]ropout|values|features", "DROPOUT_RATE's default"),
     "42": invariant(r"seeds?|SEED", "SEED's default"),
     "25": invariant(r"images|misclassified", "images shown in a grid (chosen in code)", "images|misclassified"),
-    "2.7": invariant(r"stroke", "MNIST's typical stroke width, in pixels"),
     "50": invariant(r"megapixels|batch", "the size limit, in megapixels; the published recipe's batch size"),
     "16": invariant(r"16-bit|pixels|side|grey|0 to 16", "16-bit images; the largest side the low-resolution "
                     "augmentation shrinks a digit to; the top grey level of scikit-learn's digits"),
@@ -172,7 +171,7 @@ INVARIANTS = {
     # the Python versions the project is run with, and the whole notebook's measured time
     "3.11": invariant(r"Python", "the Python version the project is tested with"),
     "3.13": invariant(r"Python|Colab", "Colab's Python version"),
-    "2,000": invariant(r"once in 2,000", "a floor's chance of failing an honest run: one side of benchmarks/"
+    "2,000": invariant(r"in 2,000", "a floor's chance of failing an honest run: one side of benchmarks/"
                        "tolerance.py's 1 in 1,000", "runs"),
     "6": invariant(r"rows|columns|steps", "the rows and columns the recipe cannot see, 28 - 22; the preparation's "
                    "steps", "rows|steps"),

@@ -167,39 +167,36 @@ def test_try_it_output_sizes_checks_the_answer(nb, answer, expected):
     assert expected in run_cell("tryit-02", namespace)
 
 
-def test_try_it_suspect_label_checks_the_index(nb, monkeypatch):
-    shown = []
-    monkeypatch.setattr(nb["plt"], "show", lambda: shown.append(nb["plt"].gcf()))
-    labels = np.array([3, 5, 7])
-    sure_five = np.eye(10)[[5, 5, 7]] * 0.95 + 0.005
-    namespace = {**nb, "test_labels": labels, "test_images": np.zeros((3, 28, 28), np.uint8),
-                 "recipe_probabilities": sure_five, "strong_probabilities": sure_five}
-    assert "Your turn" in run_cell("tryit-05", {**namespace, "suspect_index": None})
-    assert "Both models read it as 5" in run_cell("tryit-05", {**namespace, "suspect_index": 0})
-    assert "Neither model disputes" in run_cell("tryit-05", {**namespace, "suspect_index": 1})
-    sure_six = np.eye(10)[[6, 5, 7]] * 0.95 + 0.005
-    assert "read different digits" in run_cell("tryit-05", {**namespace, "suspect_index": 0,
-                                                            "strong_probabilities": sure_six})
-    unsure = np.full((3, 10), 0.1)
-    assert "One model disputes" in run_cell("tryit-05", {**namespace, "suspect_index": 0,
-                                                         "strong_probabilities": unsure})
-    assert len(shown) == 4  # a figure for each readable index
-    for bad in (3, -1, 1.5, "0"):
-        with pytest.raises(ValueError, match="suspect_index must be a whole number from 0 to 2"):
-            run_cell("tryit-05", {**namespace, "suspect_index": bad})
+def test_try_it_forget_the_scaling_checks_the_guess(nb):
+    keras, tf = nb["keras"], nb["tf"]
+    sure_three = keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Flatten(), keras.layers.Dense(
+        10, activation="softmax", kernel_initializer="zeros",
+        bias_initializer=keras.initializers.Constant(np.eye(10)[3] * 5))])  # reads every image as 3
+    labels = np.array([3, 3, 5, 7])
+    images = np.zeros((4, 28, 28, 1), np.uint8)
+    namespace = {**nb, "strong_model": sure_three, "test_labels": labels, "strong_test_accuracy": 0.99,
+                 "test_raw": tf.data.Dataset.from_tensor_slices((images, labels)), "BATCH_SIZE": 2,
+                 "strong_probabilities": np.eye(10)[labels]}
+    assert "Your turn" in run_cell("tryit-05", {**namespace, "your_guess": None})
+    answer = run_cell("tryit-05", {**namespace, "your_guess": 0.5})
+    assert "On raw bytes it reads 0.5000 of the test images (scaled: 0.9900)" in answer and "close." in answer
+    assert "too high." in run_cell("tryit-05", {**namespace, "your_guess": 0.9})
+    assert "too low." in run_cell("tryit-05", {**namespace, "your_guess": 0.1})
+    for bad in (1.5, -0.1, "0.5", True):
+        with pytest.raises(ValueError, match="your_guess must be a share from 0 to 1"):
+            run_cell("tryit-05", {**namespace, "your_guess": bad})
 
 
-def test_try_it_photo_checks_the_answer(nb):
-    digit = np.zeros((28, 28, 1), np.uint8)
-    digit[6:22, 12:16] = 255  # a thick vertical stroke: a 1
-    namespace = {**nb, "reloaded_model": nb["build_recipe_model"](), "test_images": digit[np.newaxis],
-                 "test_labels": np.array([1])}
-    inverted = 255 - digit[:, :, 0]
+def test_try_it_photo_checks_the_answer(nb, trained_recipe):
+    model, (images, labels) = trained_recipe
+    namespace = {**nb, "reloaded_model": model, "test_images": images[:1], "test_labels": labels[:1]}
+    inverted = 255 - images[0, :, :, 0]
     photo = np.repeat(np.repeat(inverted, 3, axis=0), 3, axis=1)
     assert "Your turn" in run_cell("tryit-07", {**namespace, "your_photo": None})
     assert "at least 56 pixels" in run_cell("tryit-07", {**namespace, "your_photo": inverted})
     assert "uint8" in run_cell("tryit-07", {**namespace, "your_photo": photo.astype(np.float64)})
-    not_inverted = np.repeat(np.repeat(digit[:, :, 0], 3, axis=0), 3, axis=1)
+    not_inverted = np.repeat(np.repeat(images[0, :, :, 0], 3, axis=0), 3, axis=1)
     assert "does not look like" in run_cell("tryit-07", {**namespace, "your_photo": not_inverted})
     answer = run_cell("tryit-07", {**namespace, "your_photo": photo})
-    assert "predict_digit reads your photo as" in answer and "its label is 1" in answer
+    assert f"Its label is {labels[0]}." in answer and f"prepared by predict_digit, as {labels[0]} " in answer
+    assert "Only shrunk, the model reads it as" in answer and "undid both changes" in answer
