@@ -183,8 +183,7 @@ def test_try_it_forget_the_scaling_checks_the_guess(nb):
     assert "too high." in run_cell("tryit-05", {**namespace, "your_guess": 0.9})
     assert "too low." in run_cell("tryit-05", {**namespace, "your_guess": 0.1})
     for bad in (1.5, -0.1, "0.5", True):
-        with pytest.raises(ValueError, match="your_guess must be a share from 0 to 1"):
-            run_cell("tryit-05", {**namespace, "your_guess": bad})
+        assert "your_guess must be a share from 0 to 1" in run_cell("tryit-05", {**namespace, "your_guess": bad})
 
 
 def test_try_it_photo_checks_the_answer(nb, trained_recipe):
