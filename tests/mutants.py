@@ -98,9 +98,14 @@ def report(results):
     lines = ["# Mutants: does CI's test command catch a real regression?", "",
              "Written by `python tests/mutants.py`: each mutant edits one cell of a copy of the notebook and runs "
              "`pytest` there (unit tests, nbval, then tests/test_results.py; the browser test left out).", "",
-             "| mutant | change | caught | failing tests | minutes |", "| --- | --- | --- | ---: | ---: |"]
+             "The last columns count the failing tests: all of them, nbval's cells among them, and the figures "
+             "`tests/test_results.py` found outside the records' bounds (a regression seen in the results, on any "
+             "machine, not only in the code's printed structure).", "",
+             "| mutant | change | caught | failing tests | nbval cells | figures out of bounds | minutes |",
+             "| --- | --- | --- | ---: | ---: | ---: | ---: |"]
     lines += [f"| {r['mutant']} | {r['change']} | {'yes' if r['caught'] else '**no**'} | {len(r['failed'])} | "
-              f"{r['minutes']} |" for r in results]
+              f"{sum('.ipynb' in test for test in r['failed'])} | "
+              f"{sum('test_results' in test for test in r['failed'])} | {r['minutes']} |" for r in results]
     for r in results:
         lines += ["", f"## {r['mutant']}: {r['change']}", ""]
         lines += [f"- `{test}`" for test in r["failed"]] or ["- nothing failed: a gap in the tests"]
