@@ -123,6 +123,16 @@ def test_links_between_sections_lead_to_headings():
     assert links and links <= headings, links - headings
 
 
+def test_files_of_the_repository_are_named_not_linked():
+    """Colab opens the notebook alone, so a relative link to a file breaks there: name the path instead, and
+    every path named must exist."""
+    markdown = "\n".join(source(c) for c in CELLS if c["cell_type"] == "markdown")
+    relative = [link for link in re.findall(r"\]\(([^)#][^)]*)\)", markdown) if "://" not in link]
+    assert not relative, relative
+    named = set(re.findall(r"`((?:benchmarks|tests|images)/[^`\s]+)`", markdown))
+    assert named and all((ROOT / path).exists() for path in named), [p for p in named if not (ROOT / p).exists()]
+
+
 def test_dense_baseline_has_about_the_recipes_size_and_no_convolution(nb):
     model = nb["build_dense_model"]()
     assert model.count_params() == 101_770
@@ -191,11 +201,18 @@ def test_try_it_photo_checks_the_answer(nb, trained_recipe):
     namespace = {**nb, "reloaded_model": model, "test_images": images[:1], "test_labels": labels[:1]}
     inverted = 255 - images[0, :, :, 0]
     photo = np.repeat(np.repeat(inverted, 3, axis=0), 3, axis=1)
+    namespace["your_shrunk_reading"] = 1
     assert "Your turn" in run_cell("tryit-07", {**namespace, "your_photo": None})
+    assert "Your turn" in run_cell("tryit-07", {**namespace, "your_photo": photo, "your_shrunk_reading": None})
+    for bad in (10, "1", True, 1.5):
+        assert "from 0 to 9" in run_cell("tryit-07", {**namespace, "your_photo": photo, "your_shrunk_reading": bad})
     assert "at least 56 pixels" in run_cell("tryit-07", {**namespace, "your_photo": inverted})
     assert "uint8" in run_cell("tryit-07", {**namespace, "your_photo": photo.astype(np.float64)})
     not_inverted = np.repeat(np.repeat(images[0, :, :, 0], 3, axis=0), 3, axis=1)
     assert "does not look like" in run_cell("tryit-07", {**namespace, "your_photo": not_inverted})
     answer = run_cell("tryit-07", {**namespace, "your_photo": photo})
     assert f"Its label is {labels[0]}." in answer and f"prepared by predict_digit, as {labels[0]} " in answer
+    assert "(you predicted 1)" in answer
+    shrunk_wrong = "Only shrunk, the model reads it as " + str(labels[0]) not in answer
+    assert ("the model takes the bright paper for ink" in answer) == shrunk_wrong
     assert "Only shrunk, the model reads it as" in answer and "undid both changes" in answer
