@@ -1,8 +1,8 @@
 """How much the notebook's results vary: each model trained over several seeds, each seed under two
 numeric settings. The evidence behind the floors the notebook asserts and the ranges its prose quotes.
 
-Run from the repository root (on 2 CPU cores, with evaluation: about 1 minute per recipe run, 4 to 5 per
-stronger run with the default setting and 7 to 8 with the other; about 12 and 55 minutes in all):
+Run from the repository root (each record's `minutes` says how long its command took: 9.0 for the recipe's
+12 runs and 30.7 for the stronger model's 10, on the 2-CPU Intel Xeon that made them):
 
     python benchmarks/seeds.py --model recipe --seeds 42 1 2 3 4 5
     python benchmarks/seeds.py --model strong --seeds 42 1 2 3 4
@@ -17,9 +17,9 @@ Two numeric settings reproduce that on one machine: TensorFlow's defaults, and
 TF_ENABLE_ONEDNN_OPTS=0 with ONEDNN_MAX_CPU_ISA=AVX2 (Eigen kernels, oneDNN limited to AVX2, as on
 an older CPU). TensorFlow reads both variables when it starts, so each setting runs in a Python
 process of its own. Every run calls the notebook's own `train_recipe` or `train_strong` with the
-notebook's parameters, from a freshly seeded state, so on the machine that made them (the records'
-`machine`) the notebook's own run (seed 42, default setting) is one of the rows; on another machine it
-is one more draw, which benchmarks/tolerance.py's bounds are made for.
+notebook's parameters, from a freshly seeded state. The rows were made on the records' `machine`; a run of
+the notebook on another processor (its setup cell prints which) is one more draw, which
+benchmarks/tolerance.py's bounds are made for.
 
 Writes benchmarks/SEEDS-<model>.md (for readers) and benchmarks/seeds-<model>.json (read by the
 tests, which check the notebook's floors and prose against it).

@@ -44,6 +44,55 @@ def test_training_pipeline_batches_normalised_shuffled_and_repeatable(nb):
     assert images.dtype == tf.float32 and float(tf.reduce_max(images)) <= 1.0
 
 
+def test_pipelines_and_to_numpy_refuse_a_dataset_of_unknown_size(nb):
+    filtered = _toy_dataset().filter(lambda image, label: label > 2)  # cardinality unknown (-2)
+    with pytest.raises(ValueError, match=r"known size.*-2"):
+        nb["make_training_pipeline"](filtered, batch_size=4, seed=1)
+    with pytest.raises(ValueError, match=r"known size.*-2"):
+        nb["to_numpy"](filtered)
+    images, labels = nb["to_numpy"](_toy_dataset(7))
+    assert images.shape == (7, 28, 28, 1) and labels.tolist() == list(range(7))
+
+
+# --- the parameters' check ------------------------------------------------------------------
+
+def _parameters():
+    sys.path.insert(0, str(Path(__file__).parent))
+    from notebook_code import load_notebook_code
+    return load_notebook_code(tags=("parameters",))
+
+
+@pytest.mark.parametrize("name, value, message", [
+    ("SEED", -1, "SEED must be a whole number from 0"), ("BATCH_SIZE", 0, "BATCH_SIZE must be a whole number from 1"),
+    ("RECIPE_BATCH_SIZE", 32.0, "RECIPE_BATCH_SIZE must be a whole number"), ("MAX_EPOCHS", 0, "MAX_EPOCHS must be"),
+    ("STRONG_EPOCHS", True, "STRONG_EPOCHS must be"), ("VALIDATION_PERCENT", 60, "VALIDATION_PERCENT must be"),
+    ("ACCURACY_THRESHOLD", "0.96", "ACCURACY_THRESHOLD must be a number from 0 to 1"),
+    ("PEAK_LEARNING_RATE", 0, "PEAK_LEARNING_RATE must be"), ("DROPOUT_RATE", 1, "DROPOUT_RATE must be"),
+    ("MODEL_PATH", "model.h5", "MODEL_PATH must end with .keras"),
+    ("AUGMENTATION", {"max_shift_pixels": 2}, "AUGMENTATION must be a dict with the keys"),
+])
+def test_a_parameter_out_of_range_is_named(nb, name, value, message):
+    values = {**_parameters(), name: value}
+    with pytest.raises(ValueError, match=message):
+        nb_check(values)
+
+
+def test_an_augmentation_setting_out_of_range_is_named():
+    values = _parameters()
+    values["AUGMENTATION"] = {**values["AUGMENTATION"], "low_resolution_share": 1.5}
+    with pytest.raises(ValueError, match=r"AUGMENTATION\['low_resolution_share'\] must be a number from 0 to 1"):
+        nb_check(values)
+    nb_check(_parameters())  # the defaults pass
+
+
+def nb_check(values):
+    """Run the notebook's folded parameter-check cell on these values."""
+    import json
+    cells = json.loads((Path(__file__).parent.parent / "mnist_cnn.ipynb").read_text(encoding="utf-8"))["cells"]
+    source = "".join(next(c for c in cells if c["id"] == "params-check")["source"])
+    exec(source, values)
+
+
 def test_evaluation_pipeline_keeps_order(nb):
     ds = nb["make_evaluation_pipeline"](_toy_dataset(), batch_size=4)
     labels = np.concatenate([labels.numpy() for _, labels in ds])

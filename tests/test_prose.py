@@ -139,6 +139,8 @@ INVARIANTS = {
     "0.9": invariant(r"probabilit|confiden|above", "a calibration bin edge, and the threshold of a confident mistake"),
     "0.999": invariant(r"confiden|above|probabilit", "a calibration bin edge"),
     "90%": invariant(r"0\.9|right", "a calibration example"),
+    "18,496": invariant(r"weights|bias|parameters",
+                        "conv_2's parameter count, worked out in a question: 64 x (3 x 3 x 32) + 64"),
     "320": invariant(r"parameters|conv_1|32 \u00d7", "conv_1's parameter count, worked out in a question"),
     "64": invariant(r"filters|pixels|64 pixels|8\u00d78", "the recipe's second convolution's filters; an 8x8 "
                     "image's pixels", "filters"),
@@ -150,7 +152,7 @@ INVARIANTS = {
     "1,000": invariant(r"test images|in 1,000", "MNIST's test images per digit, roughly; a 99.9% confidence's error "
                        "rate", "images"),
     "1": invariant(r"99\.9%|in 1,000", "fewer than 1 error in 1,000: what a confidence above 99.9% allows", "errors?"),
-    "90": invariant(r"minutes?|class", "the length of the class the core path is planned for, in minutes"),
+    "90": invariant(r"minutes?|class", "the length of the class the core path is planned for, in minutes", "minutes"),
     "15": invariant(r"minutes|spare|^\s*\|", "minutes planned per block in class, and to spare", "minutes"),
     "35": invariant(r"^\s*\|", "minutes planned for part 1's recipe block in class (the plan's table)"),
     # worked out in the primer's question: 54,000 training images in batches of 128, for 12 epochs
