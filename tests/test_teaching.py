@@ -210,8 +210,9 @@ def test_try_it_photo_checks_the_answer(nb, trained_recipe):
     not_inverted = np.repeat(np.repeat(images[0, :, :, 0], 3, axis=0), 3, axis=1)
     assert "does not look like" in run_cell("tryit-07", {**namespace, "your_photo": not_inverted})
     answer = run_cell("tryit-07", {**namespace, "your_photo": photo})
-    assert f"Its label is {labels[0]}." in answer and f"prepared by predict_digit, as {labels[0]} " in answer
-    assert "(you predicted wrong)" in answer
+    assert f"Its label is {labels[0]}." in answer and f"Prepared by predict_digit, it reads {labels[0]} " in answer
     shrunk_wrong = "Only shrunk, the model reads it as " + str(labels[0]) not in answer
-    assert ("the model takes the bright paper for ink" in answer) == shrunk_wrong
+    assert ("the model reads the paper as ink" in answer) == shrunk_wrong
+    # the reader predicted False (not read right): right when the shrunk photo is misread
+    assert f"your prediction is {'right' if shrunk_wrong else 'wrong'}" in answer
     assert "Only shrunk, the model reads it as" in answer and "undid both changes" in answer
