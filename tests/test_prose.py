@@ -300,6 +300,32 @@ def facts():
     found.append(Fact(frozenset(written(len(STEPS), True)), r"figures per model", source="benchmarks/tolerance.py"))
     found.append(Fact(frozenset(written(checked * FALSE_FAILURE, False)), r"false failure",
                       source="benchmarks/tolerance.py: the union bound over every figure"))
+    numbers = json.loads((ROOT / "benchmarks" / "number-reading.json").read_text())  # read_number, issue 22
+    source, summary = "benchmarks/number-reading.json", numbers["summary"]
+    total = summary["separated"][1] + summary["touching"][1]
+    found.append(Fact(frozenset(written(total, True)), r"numbers", source=source))
+    found.append(Fact(frozenset({"1", "6", "six"}), r"digits", source=f"{source}: 1 to 6 digits a number"))
+    for key, what in (("separated", r"touch"), ("touching", r"touch")):
+        found.append(Fact(frozenset(written(summary[key][0], True) | written(summary[key][0], False)), what,
+                          source=f"{source}: {key}"))
+    one_digit = summary["by_length"]["1"][0]
+    found.append(Fact(frozenset(written(one_digit, True) | written(one_digit, False)), r"one digit",
+                      source=f"{source}: numbers of one digit"))
+    for key, what in (("mnist_test_accuracy", r"MNIST"), ("check_set_accuracy", r"check set")):
+        found.append(Fact(frozenset(written(summary[key], True) | written(summary[key], False)), what,
+                          source=f"{source}: {key}"))
+    not_a_digit = json.loads((ROOT / "benchmarks" / "not-a-digit.json").read_text())  # the candidates, issue 22
+    for row in not_a_digit["rows"]:
+        for key in ("held_out_flagged", "check_set_flagged", "mnist_test_flagged", "choice_flagged"):
+            found.append(Fact(frozenset(written(row[key], True) | written(row[key], False)), r"flagged|^\s*\|",
+                              source=f"benchmarks/not-a-digit.json: {row['candidate']}, {key}"))
+        found += [Fact(frozenset(written(value, True) | written(value, False)), r"flagged|^\s*\||" + kind,
+                       source=f"benchmarks/not-a-digit.json: {row['candidate']}, {kind}")
+                  for kind, value in row["held_out_by_kind"].items()]
+    found.append(Fact(frozenset(written(not_a_digit["quantile"], True)), r"threshold|flagged",
+                      source="benchmarks/not-a-digit.json: quantile"))
+    found.append(Fact(frozenset(written(not_a_digit["sizes"]["held out"], True)), r"drawings|held.out",
+                      r"drawings", source="benchmarks/not-a-digit.json: held out"))
     minutes = sum(json.loads((ROOT / "benchmarks" / f"seeds-{model}.json").read_text())["minutes"]
                   for model in ("recipe", "strong"))
     found.append(Fact(frozenset(written(minutes, True) | written(minutes, False)), r"spread|records", r"minutes",

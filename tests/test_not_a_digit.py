@@ -1,0 +1,70 @@
+"""Saying "this is not a digit" (issue 22): the drawings that are not digits, the detector on the stronger
+model's features, and the canvas's note when a drawing does not look like a digit."""
+
+import numpy as np
+import pytest
+from test_canvas import drawing, message
+
+
+@pytest.fixture(scope="module")
+def model(nb):
+    """A small untrained model with the layer names the detector reads: "flatten", then "probabilities"."""
+    keras = nb["keras"]
+    keras.utils.set_random_seed(0)
+    return keras.Sequential([keras.Input((28, 28, 1)), keras.layers.Conv2D(4, 3), keras.layers.Flatten(name="flatten"),
+                             keras.layers.Dense(10, activation="softmax", name="probabilities")])
+
+
+class Fixed:
+    """A stand-in detector whose probability that an image is a digit is always `score`."""
+
+    def __init__(self, score):
+        self.score = score
+
+    def predict_proba(self, features):
+        return np.tile([1 - self.score, self.score], (len(features), 1))
+
+
+def test_non_digits_come_in_every_kind_and_are_repeatable(nb):
+    images, kinds = nb["make_non_digits"](per_kind=3, seed=5)
+    assert kinds.tolist() == [kind for kind in nb["NON_DIGIT_KINDS"] for _ in range(3)]
+    again, _ = nb["make_non_digits"](per_kind=3, seed=5)
+    assert all(np.array_equal(np.asarray(a), np.asarray(b)) for a, b in zip(images, again))
+    for image in images:  # each one has ink to read: a drawing, not a blank page
+        assert nb["preprocess_digit_image"](image).max() > 0.5
+
+
+def test_letters_are_no_digit_lookalikes(nb):
+    assert not set(nb["LETTERS"]) & set("OoIlSsZzBGgq"), "a letter that looks like a digit is not a fair non-digit"
+
+
+def test_the_detector_learns_to_tell_the_two_apart(nb, model):
+    digits = np.stack([nb["preprocess_digit_image"](drawing()) for _ in range(2)])  # a 7
+    digits = np.concatenate([digits, nb["drawn_digits"](2, seed=3)])
+    non_digits = np.stack([nb["preprocess_digit_image"](image) for image in nb["make_non_digits"](6, seed=4)[0]])
+    detector = nb["train_digit_detector"](model, digits, non_digits, seed=0)
+    assert np.mean(nb["digit_scores"](detector, model, digits) > 0.5) > 0.9  # on its own training images
+    assert np.mean(nb["digit_scores"](detector, model, non_digits) < 0.5) > 0.9
+
+
+@pytest.mark.parametrize("score, note", [(0.2, "but this does not look like a digit"), (0.8, "")])
+def test_the_canvas_says_when_a_drawing_is_not_a_digit(nb, model, score, note):
+    reading = nb["read_canvas"](model, message(), detector=(Fixed(score), 0.5))
+    assert reading["status"] == "ok" and reading["note"] == note
+    assert nb["read_canvas"](model, message())["note"] == "", "without a detector the canvas says nothing more"
+
+
+def test_read_digit_or_not_gives_the_reading_and_the_verdict(nb, model):
+    prediction, digit_like = nb["read_digit_or_not"](model, Fixed(0.1), 0.5, drawing())
+    single = nb["predict_digit"](model, drawing())
+    assert prediction.digit == single.digit and np.allclose(prediction.probabilities, single.probabilities)
+    assert digit_like is False
+    assert nb["read_digit_or_not"](model, Fixed(0.9), 0.5, drawing())[1] is True
+
+
+def test_low_resolution_blurs_and_keeps_the_shape(nb):
+    images = np.zeros((3, 28, 28, 1), np.float32)
+    images[:, 4:24, 13:15] = 1.0
+    low = nb["low_resolution"](images, np.random.default_rng(0))
+    assert low.shape == images.shape and low.dtype == np.float32
+    assert not np.array_equal(low, images) and abs(low.sum() - images.sum()) / images.sum() < 0.2
