@@ -154,7 +154,7 @@ INVARIANTS = {
     "1": invariant(r"99\.9%|in 1,000", "fewer than 1 error in 1,000: what a confidence above 99.9% allows", "errors?"),
     "90": invariant(r"minutes?|class", "the length of the class the core path is planned for, in minutes", "minutes"),
     "15": invariant(r"minutes|spare|^\s*\|", "minutes planned per block in class, and to spare", "minutes"),
-    "35": invariant(r"^\s*\|", "minutes planned for part 1's recipe block in class (the plan's table)"),
+    "30": invariant(r"^\s*\|", "minutes planned for part 1's recipe block in class (the plan's table)"),
     # worked out in the primer's question: 54,000 training images in batches of 128, for 12 epochs
     "54,000": invariant(r"training images|imag|54,000", "the training split: 90% of MNIST's 60,000", "images"),
     "421.875": invariant(r"54,000 / 128", "54,000 / 128"),
@@ -322,6 +322,9 @@ def facts():
         found += [Fact(frozenset(written(value, True) | written(value, False)), r"flagged|^\s*\||" + kind,
                        source=f"benchmarks/not-a-digit.json: {row['candidate']}, {kind}")
                   for kind, value in row["held_out_by_kind"].items()]
+    per_kind = {str(count // len(row_kinds)) for count in not_a_digit["sizes"]["non-digits for training"]
+                for row_kinds in [not_a_digit["rows"][0]["held_out_by_kind"]]}
+    found.append(Fact(frozenset(per_kind), r"per kind", source="benchmarks/not-a-digit.json: drawings per kind"))
     found.append(Fact(frozenset(written(not_a_digit["quantile"], True)), r"threshold|flagged",
                       source="benchmarks/not-a-digit.json: quantile"))
     found.append(Fact(frozenset(written(not_a_digit["sizes"]["held out"], True)), r"drawings|held.out",
