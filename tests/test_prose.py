@@ -160,6 +160,7 @@ INVARIANTS = {
     "421.875": invariant(r"54,000 / 128", "54,000 / 128"),
     "422": invariant(r"steps|epoch", "steps per epoch at batch size 128", "steps"),
     "112": invariant(r"batch", "the last batch's images: 54,000 - 421 x 128", "images"),
+    "512": invariant(r"values|Flatten|flatten", "what Flatten passes on for 32x32 inputs: the output-size Try it"),
     "5,064": invariant(r"epochs|steps", "steps in 12 epochs of 422", "steps"),
     "0.1": invariant(r"uniform|guess|probabilit", "a uniform guess's probability for each of ten digits"),
     "2.30": invariant(r"uniform|guess|ln 10", "ln 10, the cross-entropy of a uniform guess over ten digits"),
