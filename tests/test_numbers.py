@@ -43,11 +43,14 @@ def test_pieces_apart_are_digits_left_to_right(nb):
 
 @pytest.mark.parametrize("name, pieces", [
     ("a 5's flag above its body", [(10, 30, 14, 60), (20, 25, 50, 55)]),
-    ("a 4 drawn in two strokes, open", [(10, 20, 35, 24), (30, 20, 34, 55), (5, 45, 55, 49)]),
+    ("a 4 drawn in two strokes, open: the stem apart", [(10, 20, 35, 24), (30, 20, 34, 55), (5, 45, 28, 49)]),
     ("a 7's bar across its stem, apart", [(10, 20, 14, 60), (28, 30, 31, 50), (16, 40, 55, 44)]),
 ])
 def test_a_digit_of_several_pieces_stays_one_digit(nb, name, pieces):
-    assert len(nb["split_into_digits"](ink_map(*pieces))) == 1, name
+    ink = ink_map(*pieces)
+    assert nb["ndimage"].label(ink > 0, structure=np.ones((3, 3)))[1] > 1, f"{name}: the pieces must not touch"
+    assert len(nb["split_into_digits"](ink)) == 1, name
+    assert len(nb["split_into_digits"](ink, overlap=1.01)) > 1, f"{name}: joined by the column rule, not by touching"
 
 
 def test_pieces_that_share_few_columns_are_two_digits(nb):

@@ -71,7 +71,7 @@ def _parameters():
     ("MODEL_PATH", "model.h5", "MODEL_PATH must end with .keras"),
     ("AUGMENTATION", {"max_shift_pixels": 2}, "AUGMENTATION must be a dict with the keys"),
 ])
-def test_a_parameter_out_of_range_is_named(nb, name, value, message):
+def test_a_parameter_out_of_range_is_named(name, value, message):
     values = {**_parameters(), name: value}
     with pytest.raises(ValueError, match=message):
         nb_check(values)
