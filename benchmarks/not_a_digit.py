@@ -26,6 +26,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from notebook_model import notebook_and_saved_model, rewrite_report
 
 ROOT = Path(__file__).resolve().parent.parent
 QUANTILE = 0.015
@@ -33,16 +34,10 @@ QUANTILE = 0.015
 
 def main():
     if "--report-only" in sys.argv:  # rewrite NOT-A-DIGIT.md from the record
-        record = json.loads((ROOT / "benchmarks" / "not-a-digit.json").read_text())
-        (ROOT / "benchmarks" / "NOT-A-DIGIT.md").write_text(report(record) + "\n")
-        print(report(record))
+        rewrite_report("not-a-digit.json", "NOT-A-DIGIT.md", report)
         return
-    sys.path.insert(0, str(ROOT / "tests"))
-    from notebook_code import load_notebook_code
-
-    nb = load_notebook_code(tags=("setup", "parameters", "helpers"))
+    nb, model = notebook_and_saved_model()
     seed = nb["SEED"]
-    model = nb["keras"].models.load_model(ROOT / nb["MODEL_PATH"])
     keep = 100 - nb["VALIDATION_PERCENT"]
     splits, _ = nb["load_mnist"]([f"train[:{keep}%]", f"train[{keep}%:]", "test"])
     (train, _), (val, _), (test, test_labels) = (nb["to_numpy"](split) for split in splits)

@@ -23,6 +23,7 @@ import time
 from pathlib import Path
 
 import numpy as np
+from notebook_model import notebook_and_saved_model, rewrite_report
 
 ROOT = Path(__file__).resolve().parent.parent
 GAPS = {"wide": (0.3, 0.6), "normal": (0.1, 0.3), "close": (0.02, 0.1), "overlapping": (-0.2, -0.02)}
@@ -57,15 +58,9 @@ def main():
     parser.add_argument("--report-only", action="store_true", help="rewrite NUMBER-READING.md from the record")
     args = parser.parse_args()
     if args.report_only:
-        record = json.loads((ROOT / "benchmarks" / "number-reading.json").read_text())
-        (ROOT / "benchmarks" / "NUMBER-READING.md").write_text(report(record) + "\n")
-        print(report(record))
+        rewrite_report("number-reading.json", "NUMBER-READING.md", report)
         return
-    sys.path.insert(0, str(ROOT / "tests"))
-    from notebook_code import load_notebook_code
-
-    nb = load_notebook_code(tags=("setup", "parameters", "helpers"))
-    model = nb["keras"].models.load_model(ROOT / nb["MODEL_PATH"])
+    nb, model = notebook_and_saved_model()
     start = time.perf_counter()
     rows = measure(nb, model, args.per_cell, args.seed)
     seconds = time.perf_counter() - start
