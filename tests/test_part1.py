@@ -59,7 +59,7 @@ def test_pipelines_and_to_numpy_refuse_a_dataset_of_unknown_size(nb):
 def _parameters():
     sys.path.insert(0, str(Path(__file__).parent))
     from notebook_code import load_notebook_code
-    return load_notebook_code(tags=("parameters",))
+    return load_notebook_code(tags=("setup", "parameters"))  # setup: the imports the check uses
 
 
 @pytest.mark.parametrize("name, value, message", [
@@ -83,6 +83,7 @@ def test_an_augmentation_setting_out_of_range_is_named():
     with pytest.raises(ValueError, match=r"AUGMENTATION\['low_resolution_share'\] must be a number from 0 to 1"):
         nb_check(values)
     nb_check(_parameters())  # the defaults pass
+    nb_check({**_parameters(), "SEED": np.int64(7), "PEAK_LEARNING_RATE": np.float32(1e-3)})  # NumPy numbers too
 
 
 def nb_check(values):
