@@ -6,6 +6,7 @@ trained model and shown as the model sees it (centred, MNIST's size), and a malf
 a clear message in the widget, never an exception.
 """
 
+import json
 import math
 import sys
 
@@ -15,7 +16,7 @@ import pytest
 from notebook_code import load_notebook_code
 from PIL import Image, ImageDraw
 
-SIDE = 140  # what the canvas sends
+WIDTH, HEIGHT = 240, 120  # what the canvas sends
 
 
 @pytest.fixture(scope="module")
@@ -27,12 +28,15 @@ def model():
                              keras.layers.Dense(10, activation="softmax")])
 
 
-def drawing(strokes=(((0.25, 0.2), (0.75, 0.2), (0.45, 0.85)),), width=9):
-    """A 7 as the canvas draws it: black pen on white, SIDE x SIDE, uint8."""
-    image = Image.new("L", (SIDE, SIDE), 255)
+def drawing(strokes=(((0.25, 0.2), (0.75, 0.2), (0.45, 0.85)),), width=9, slots=((60, 120),)):
+    """A 7 as the canvas sends it: black pen on white, WIDTH x HEIGHT, uint8. Each slot (left, side) is a square
+    of the pad the strokes are drawn in, in the pad's pixels: one digit in the middle by default."""
+    image = Image.new("L", (WIDTH, HEIGHT), 255)
     pen = ImageDraw.Draw(image)
-    for stroke in strokes:
-        pen.line([(x * SIDE, y * SIDE) for x, y in stroke], fill=0, width=width, joint="curve")
+    for (left, side), digit_strokes in zip(slots, [strokes] if len(slots) == 1 else strokes):
+        for stroke in digit_strokes:
+            top = (HEIGHT - side) / 2
+            pen.line([(left + x * side, top + y * side) for x, y in stroke], fill=0, width=width, joint="curve")
     return np.asarray(image)
 
 
@@ -57,14 +61,33 @@ def test_a_drawn_digit_is_read_as_that_digit(nb, trained_recipe, digit):
     model, _ = trained_recipe
     reading = nb["read_canvas"](model, message(drawing(DRAWN[digit])))
     assert reading["status"] == "ok" and reading["sequence"] == 3 and reading["view"] == "v1"
-    assert reading["digit"] == digit, reading["probabilities"]
-    assert len(reading["probabilities"]) == 10 and math.isclose(sum(reading["probabilities"]), 1, abs_tol=1e-3)
-    assert reading["probability"] == pytest.approx(max(reading["probabilities"]), abs=1e-4)
+    assert reading["number"] == str(digit) and len(reading["digits"]) == 1
+    shown = reading["digits"][0]
+    assert shown["digit"] == digit, shown["probabilities"]
+    assert len(shown["probabilities"]) == 10 and math.isclose(sum(shown["probabilities"]), 1, abs_tol=1e-3)
+    assert shown["probability"] == pytest.approx(max(shown["probabilities"]), abs=1e-4)
+
+
+# 7104 across the pad: squares of 90 pixels, 58 apart, so that the pen's ink of neighbours never touches
+NUMBER_SLOTS = tuple((58 * index - 17, 90) for index in range(4))
+
+
+def test_a_drawn_number_is_read_digit_by_digit_with_a_box_each(nb, trained_recipe):
+    model, _ = trained_recipe
+    pixels = drawing([DRAWN[digit] for digit in (7, 1, 0, 4)], slots=NUMBER_SLOTS)
+    reading = nb["read_canvas"](model, message(pixels))
+    assert reading["status"] == "ok" and reading["number"] == "7104", reading
+    boxes = [shown["box"] for shown in reading["digits"]]
+    for (top, left, bottom, right), (slot_left, side) in zip(boxes, NUMBER_SLOTS):
+        assert slot_left <= left < right <= slot_left + side, "each box should hold its own digit's ink, and only it"
+        assert 0 <= top < bottom <= HEIGHT and (pixels[top:bottom, left:right] < 128).any()
+    assert json.loads(json.dumps(reading)) == reading, "the reading travels to the browser as JSON"
 
 
 def test_a_vertical_bar_is_shown_as_mnist_would_have_it(nb, model):
     """A 1 drawn as one vertical stroke: MNIST's conventions say 20 pixels tall, centred by mass on (14, 14)."""
-    seen = np.array(nb["read_canvas"](model, message(drawing(DRAWN[1])))["seen"], float).reshape(28, 28)
+    reading = nb["read_canvas"](model, message(drawing(DRAWN[1])))
+    seen = np.array(reading["digits"][0]["seen"], float).reshape(28, 28)
     rows = np.flatnonzero(seen.max(axis=1) > 127)  # half-lit rows: the shift to the centre of mass blurs the ends
     assert 19 <= rows[-1] - rows[0] + 1 <= 21
     row, column = (np.indices(seen.shape) * seen).sum(axis=(1, 2)) / seen.sum()
@@ -73,7 +96,7 @@ def test_a_vertical_bar_is_shown_as_mnist_would_have_it(nb, model):
 
 def test_the_reading_shows_what_the_model_sees(nb, model):
     reading = nb["read_canvas"](model, message())
-    seen = np.array(reading["seen"]).reshape(28, 28)
+    seen = np.array(reading["digits"][0]["seen"]).reshape(28, 28)
     expected = np.round(255 * nb["preprocess_digit_image"](drawing())[..., 0])
     assert np.array_equal(seen, expected)
     assert seen.max() > 240 and seen[0].max() == 0, "light ink on black, as the model sees it"
@@ -84,7 +107,7 @@ def test_a_rectangular_drawing_is_read_too(nb, model):
     assert nb["read_canvas"](model, message(pixels))["status"] == "ok"
 
 
-@pytest.mark.parametrize("pixels", [np.full((SIDE, SIDE), 255, np.uint8), np.zeros((SIDE, SIDE), np.uint8)],
+@pytest.mark.parametrize("pixels", [np.full((HEIGHT, WIDTH), 255, np.uint8), np.zeros((HEIGHT, WIDTH), np.uint8)],
                          ids=["white", "black"])
 def test_an_empty_canvas_gets_a_hint_not_a_prediction(nb, model, pixels):
     reading = nb["read_canvas"](model, message(pixels))
@@ -97,18 +120,18 @@ def test_clear_gets_the_hint(nb, model):
 
 
 @pytest.mark.parametrize("bad, expected", [
-    (message(data=drawing().ravel().tolist()[:-1]), "needs 19,600 pixel values, got 19,599 values"),
-    (message(data=[]), "needs 19,600 pixel values, got 0 values"),
-    (message(data="0,0,0"), "needs 19,600 pixel values, got str"),
-    (message(data=[None] * SIDE * SIDE), "must all be numbers from 0 to 255 (a NaN or infinity"),
-    (message(data=[float("nan")] * SIDE * SIDE), "must all be numbers from 0 to 255"),
-    (message(data=[float("inf")] * SIDE * SIDE), "must all be numbers from 0 to 255"),
-    (message(data=[300] * SIDE * SIDE), "must all be numbers from 0 to 255"),
-    (message(data=[-1] * SIDE * SIDE), "must all be numbers from 0 to 255"),
-    (message(data=[10 ** 400] * SIDE * SIDE), "must all be numbers from 0 to 255"),
-    (message(data=["0"] * SIDE * SIDE), "must all be numbers"),
-    (message(data=[[0]] * SIDE * SIDE), "must all be numbers"),
-    (message(data=[True] * SIDE * SIDE), "must all be numbers"),
+    (message(data=drawing().ravel().tolist()[:-1]), "needs 28,800 pixel values, got 28,799 values"),
+    (message(data=[]), "needs 28,800 pixel values, got 0 values"),
+    (message(data="0,0,0"), "needs 28,800 pixel values, got str"),
+    (message(data=[None] * WIDTH * HEIGHT), "must all be numbers from 0 to 255 (a NaN or infinity"),
+    (message(data=[float("nan")] * WIDTH * HEIGHT), "must all be numbers from 0 to 255"),
+    (message(data=[float("inf")] * WIDTH * HEIGHT), "must all be numbers from 0 to 255"),
+    (message(data=[300] * WIDTH * HEIGHT), "must all be numbers from 0 to 255"),
+    (message(data=[-1] * WIDTH * HEIGHT), "must all be numbers from 0 to 255"),
+    (message(data=[10 ** 400] * WIDTH * HEIGHT), "must all be numbers from 0 to 255"),
+    (message(data=["0"] * WIDTH * HEIGHT), "must all be numbers"),
+    (message(data=[[0]] * WIDTH * HEIGHT), "must all be numbers"),
+    (message(data=[True] * WIDTH * HEIGHT), "must all be numbers"),
     (message(width=0), "width must be a whole number from 1 to 1000, got 0"),
     (message(height=1.5), "height must be a whole number from 1 to 1000, got 1.5"),
     (message(width=True), "width must be a whole number"),
@@ -133,7 +156,7 @@ def test_the_widget_answers_each_message_in_its_reading(nb, trained_recipe):
     canvas = nb["DigitCanvas"](trained_recipe[0])
     assert canvas.reading["status"] == "empty"
     canvas._on_canvas_message(canvas, message(), [])
-    assert canvas.reading["status"] == "ok" and canvas.reading["digit"] == 7 and canvas.reading["sequence"] == 3
+    assert canvas.reading["status"] == "ok" and canvas.reading["number"] == "7" and canvas.reading["sequence"] == 3
     canvas._on_canvas_message(canvas, {"type": "pixels", "data": None}, [])  # must not raise
     assert canvas.reading["status"] == "error"
     canvas._on_canvas_message(canvas, {"type": "clear", "sequence": 9}, [])

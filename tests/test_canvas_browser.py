@@ -3,9 +3,10 @@
 The test starts its own JupyterLab server (with a token) and browser, and stops them. The notebook it
 opens is made of the tutorial's own cells: setup and helpers, then a model this test trains for one
 epoch (about half a minute; the full notebook's run is not needed), then the tagged cell that shows
-the canvas. It draws digits with the mouse, a finger (touch) and a pen, along stroke paths, checks
-the digit the widget displays, saves a screenshot of each into outputs/canvas/, and checks that
-Clear empties the pad. On failure it prints the browser's console and the server's log.
+the canvas. It draws single digits with the mouse, a finger (touch) and a pen, and numbers (2025 with
+the mouse, 71 by touch), along stroke paths; checks the number the widget displays, one image per
+digit, and the boxes drawn on the pad; saves a screenshot of each into outputs/canvas/; and checks
+that Clear empties the pad and takes the boxes away. On failure it prints the browser's console and the server's log.
 
 Chromium comes from Debian's `chromium` package (`apt install chromium`); Playwright launches that
 executable, not a browser of its own, and flags keep it off the network. Without Chromium the test
@@ -37,14 +38,36 @@ SCREENSHOTS = ROOT / "outputs" / "canvas"
 STAY_OFFLINE = ["--no-proxy-server", "--host-resolver-rules=MAP * ~NOTFOUND , EXCLUDE 127.0.0.1",
                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
                 "--no-first-run", "--disable-default-apps", "--no-sandbox"]
-# Each digit: how it is drawn, and its strokes as points on the pad, in fractions of its side.
+# Each digit's strokes as points in a unit square (x right, y down); a number puts the squares side by side.
 OVAL = [(0.5 + 0.22 * math.sin(2 * math.pi * k / 24), 0.5 - 0.33 * math.cos(2 * math.pi * k / 24)) for k in range(25)]
-DIGITS = [
-    (7, "mouse", [[(0.25, 0.22), (0.75, 0.22), (0.42, 0.85)]]),
-    (1, "touch", [[(0.5, 0.15), (0.5, 0.85)]]),
-    (0, "pen", [OVAL]),
-    (4, "mouse", [[(0.35, 0.15), (0.25, 0.57), (0.75, 0.57)], [(0.62, 0.3), (0.62, 0.87)]]),
+STROKES = {
+    7: [[(0.25, 0.22), (0.75, 0.22), (0.42, 0.85)]],
+    1: [[(0.5, 0.15), (0.5, 0.85)]],
+    0: [OVAL],
+    4: [[(0.35, 0.15), (0.25, 0.57), (0.75, 0.57)], [(0.62, 0.3), (0.62, 0.87)]],
+    2: [[(0.28, 0.3), (0.36, 0.18), (0.5, 0.14), (0.64, 0.18), (0.72, 0.3), (0.68, 0.45), (0.28, 0.85), (0.76, 0.85)]],
+    5: [[(0.34, 0.15), (0.31, 0.48), (0.5, 0.42), (0.67, 0.5), (0.72, 0.65), (0.65, 0.8), (0.5, 0.86), (0.3, 0.8)],
+        [(0.36, 0.15), (0.72, 0.15)]],  # the flag, a second stroke
+}
+# What the test draws, and with which pointer: single digits as before numbers were read, then two numbers.
+DRAWN = [
+    ("7", "mouse"),
+    ("1", "touch"),
+    ("0", "pen"),
+    ("4", "mouse"),
+    ("2025", "mouse"),
+    ("71", "touch"),
 ]
+PAD_ASPECT = 2  # the pad is twice as wide as it is tall
+
+
+def number_strokes(number):
+    """The strokes of a number's digits in fractions of the pad: squares 0.8 of the pad's height (smaller if the
+    number needs it), 0.6 of a square apart, centred."""
+    side = min(0.8, PAD_ASPECT * 0.9 / (0.6 * (len(number) - 1) + 1))  # in pad heights
+    left = (PAD_ASPECT - side * (0.6 * (len(number) - 1) + 1)) / 2
+    return [[[((left + 0.6 * side * index + x * side) / PAD_ASPECT, 0.5 + (y - 0.5) * side) for x, y in stroke]
+             for stroke in STROKES[int(digit)]] for index, digit in enumerate(number)]
 
 
 def find_chromium():
@@ -171,6 +194,8 @@ ANSWERED = """([widget, status]) => widget.dataset.pending !== undefined
     && widget.dataset.answered === widget.dataset.pending && widget.dataset.status === status"""
 PAD_IS_BLANK = """(pad) => pad.getContext("2d").getImageData(0, 0, pad.width, pad.height)
     .data.every((value) => value === 255)"""
+BOXES_DRAWN = """(overlay) => overlay.getContext("2d").getImageData(0, 0, overlay.width, overlay.height)
+    .data.some((value, index) => index % 4 === 3 && value > 0)"""
 
 
 def wait_for_answer(page, widget, status):
@@ -183,7 +208,7 @@ def wait_for_answer(page, widget, status):
         raise AssertionError(f"no answer with status {status!r} in 30 s; the widget shows {shown}") from None
 
 
-def test_drawn_digits_are_read_and_clear_empties_the_pad(lab, nb):
+def test_drawn_digits_and_numbers_are_read_and_clear_empties_the_pad(lab, nb):
     base, token, log = lab
     console = []
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
@@ -212,18 +237,23 @@ def test_drawn_digits_are_read_and_clear_empties_the_pad(lab, nb):
             pad = widget.locator(".dc-draw")
             pad.scroll_into_view_if_needed()
             read = {}
-            for digit, pointer, strokes in DIGITS:
-                draw(page, cdp, pad.bounding_box(), strokes, pointer)
+            for number, pointer in DRAWN:
+                for strokes in number_strokes(number):
+                    draw(page, cdp, pad.bounding_box(), strokes, pointer)
                 wait_for_answer(page, widget, "ok")
                 assert widget.get_attribute("data-pointer") == pointer, "the pad should have seen this kind of input"
-                read[digit] = int(widget.get_attribute("data-digit"))
-                widget.screenshot(path=SCREENSHOTS / f"canvas_{digit}.png")
+                read[number] = widget.get_attribute("data-number")
+                assert widget.locator(".dc-tile").count() == len(read[number]), "one image per digit read"
+                assert widget.locator(".dc-bars").is_visible() == (len(read[number]) == 1), "bars for one digit only"
+                assert widget.locator(".dc-boxes").evaluate(BOXES_DRAWN), "each digit's box is drawn on the pad"
+                widget.screenshot(path=SCREENSHOTS / f"canvas_{number}.png")
                 widget.locator(".dc-clear").click()
                 wait_for_answer(page, widget, "empty")
                 assert pad.evaluate(PAD_IS_BLANK), "Clear should leave a white pad"
+                assert not widget.locator(".dc-boxes").evaluate(BOXES_DRAWN), "Clear should take the boxes away"
                 assert widget.locator(".dc-answer").inner_text() == nb["CANVAS_HINT"]
                 assert widget.locator(".dc-predicted").count() == 0
-            assert read == {digit: digit for digit, _, _ in DIGITS}, f"drawn digit: digit read {read}"
+            assert read == {number: number for number, _ in DRAWN}, f"drawn: read {read}"
         except BaseException:
             print("Browser console:", *console, sep="\n  ")
             print("JupyterLab log (last 60 lines):", *log.read_text().splitlines()[-60:], sep="\n  ")

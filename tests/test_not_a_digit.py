@@ -56,6 +56,14 @@ def test_the_canvas_says_when_a_drawing_is_not_a_digit(nb, model, score, note):
     assert nb["read_canvas"](model, message())["note"] == "", "without a detector the canvas says nothing more"
 
 
+@pytest.mark.parametrize("digit_like, note", [
+    ([True], ""), ([False], "but this does not look like a digit"), ([True, True], ""),
+    ([True, False, True], "but piece 2 from the left does not look like a digit"),
+    ([False, True, False], "but pieces 1 and 3 from the left do not look like digits")])
+def test_the_note_names_the_pieces_that_are_not_digits(nb, digit_like, note):
+    assert nb["not_a_digit_note"](digit_like) == note
+
+
 def test_read_digit_or_not_gives_the_reading_and_the_verdict(nb, model):
     prediction, digit_like = nb["read_digit_or_not"](model, Fixed(0.1), 0.5, drawing())
     single = nb["predict_digit"](model, drawing())

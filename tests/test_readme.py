@@ -18,14 +18,14 @@ def test_readme_images_exist_and_are_made_by_the_notebook_or_the_browser_test():
     sources = "".join("".join(cell["source"]) for cell in
                       json.loads((ROOT / "mnist_cnn.ipynb").read_text(encoding="utf-8"))["cells"])
     browser_test = (ROOT / "tests" / "test_canvas_browser.py").read_text(encoding="utf-8")
-    assert 'SCREENSHOTS / f"canvas_{digit}.png"' in browser_test
-    drawn = [int(digit) for digit in re.findall(r'^    \((\d), "(?:mouse|touch|pen)", ', browser_test, re.MULTILINE)]
+    assert 'SCREENSHOTS / f"canvas_{number}.png"' in browser_test
+    drawn = re.findall(r'^    \("(\d+)", "(?:mouse|touch|pen)"\),$', browser_test, re.MULTILINE)
     for image in images:
         assert (ROOT / image).is_file(), f"README.md shows {image}, which does not exist"
         name = Path(image).name
-        screenshot = re.fullmatch(r"canvas_(\d)\.png", name)
+        screenshot = re.fullmatch(r"canvas_(\d+)\.png", name)
         if screenshot:
-            assert int(screenshot[1]) in drawn, f"the browser test does not draw the digit of {name}"
+            assert screenshot[1] in drawn, f"the browser test does not draw the number of {name}"
         else:
             assert f'Path(OUTPUT_DIR) / "{name}"' in sources, f"the notebook does not write {name} into OUTPUT_DIR"
 
