@@ -174,7 +174,7 @@ def notebook_table():
     def spread(values, form):
         return f"{form.format(statistics.mean(values))} ({form.format(min(values))} to {form.format(max(values))})"
 
-    lines = ["| change | MNIST validation | check set, all | check set: 8\u00d78 scans | train step, s per epoch |",
+    lines = ["| change | MNIST validation | check set, all | check set: 8\u00d78 scans | seconds per epoch |",
              "| --- | ---: | ---: | ---: | ---: |"]
     for row, name in NOTEBOOK_ROWS.items():
         mine = [run for run in runs if run["row"] == row]

@@ -189,9 +189,11 @@ def test_try_it_forget_the_scaling_checks_the_guess(nb):
                  "strong_probabilities": np.eye(10)[labels]}
     assert "Your turn" in run_cell("tryit-05", {**namespace, "your_guess": None})
     answer = run_cell("tryit-05", {**namespace, "your_guess": 0.5})
-    assert "On raw bytes it reads 0.5000 of the test images (scaled: 0.9900)" in answer and "close." in answer
-    assert "too high." in run_cell("tryit-05", {**namespace, "your_guess": 0.9})
-    assert "too low." in run_cell("tryit-05", {**namespace, "your_guess": 0.1})
+    assert "On raw bytes it reads 0.5000 of the test images (scaled: 0.9900)" in answer
+    assert "Your guess is in the right range: 0.5 to 0.9." in answer
+    assert "in the right range" in run_cell("tryit-05", {**namespace, "your_guess": 0.85}), "graded by range"
+    assert "too high: 0.5 to 0.9." in run_cell("tryit-05", {**namespace, "your_guess": 0.95})
+    assert "too low: 0.5 to 0.9." in run_cell("tryit-05", {**namespace, "your_guess": 0.1})
     for bad in (1.5, -0.1, "0.5", True):
         assert "your_guess must be a share from 0 to 1" in run_cell("tryit-05", {**namespace, "your_guess": bad})
 
